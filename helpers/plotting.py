@@ -1,0 +1,161 @@
+"""Figures the notebooks share: data, samples, density grids, flow steps, losses, diagrams.
+
+Every function draws on Matplotlib axes and returns the figure (or axes), so a
+notebook cell can end with ``;`` and show only the picture.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import TwoSlopeNorm
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+DATA_STYLE = dict(s=4, alpha=0.5, color="tab:blue", linewidths=0)
+SAMPLE_STYLE = dict(s=4, alpha=0.5, color="tab:orange", linewidths=0)
+
+
+def density_grid(limits, resolution: int = 200):
+    """A regular grid over ``limits = ((x0_min, x0_max), (x1_min, x1_max))``.
+
+    Returns ``(points, shape, extent, cell_area)``: ``points`` is a float32 array
+    ``(resolution**2, 2)`` to evaluate a density on; reshape values with
+    ``shape`` and draw them with ``imshow(..., extent=extent, origin="lower")``.
+    """
+    (a0, b0), (a1, b1) = limits
+    g0 = np.linspace(a0, b0, resolution)
+    g1 = np.linspace(a1, b1, resolution)
+    xx, yy = np.meshgrid(g0, g1)
+    points = np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
+    cell_area = (g0[1] - g0[0]) * (g1[1] - g1[0])
+    return points, xx.shape, (a0, b0, a1, b1), cell_area
+
+
+def _label(ax, limits=None):
+    ax.set_xlabel("$x_0$")
+    ax.set_ylabel("$x_1$")
+    if limits is not None:
+        ax.set_xlim(*limits[0])
+        ax.set_ylim(*limits[1])
+
+
+def plot_data(x, limits=None, title="Training data", ax=None):
+    """Scatter plot of a 2-D data set."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4))
+    ax.scatter(x[:, 0], x[:, 1], **DATA_STYLE)
+    ax.set_title(title)
+    _label(ax, limits)
+    return ax
+
+
+def plot_samples_over_data(data, samples, limits=None, title="Flow samples over the data", ax=None):
+    """Data (blue) and model samples (orange) on the same axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4))
+    ax.scatter(data[:, 0], data[:, 1], label=f"data ({len(data)})", **DATA_STYLE)
+    ax.scatter(samples[:, 0], samples[:, 1], label=f"flow samples ({len(samples)})", **SAMPLE_STYLE)
+    ax.legend(loc="upper right", markerscale=3, fontsize="small")
+    ax.set_title(title)
+    _label(ax, limits)
+    return ax
+
+
+def plot_density_comparison(log_q, log_p, extent, data=None, ratio_clip: float = 3.0,
+                            titles=("learned density $q(x)$", "exact density $p(x)$")):
+    """Learned and exact density on one colour scale, and their log-ratio.
+
+    ``log_q`` and ``log_p`` are 2-D arrays on the same grid (see ``density_grid``).
+    The third panel shows :math:`\\log q - \\log p`, clipped to
+    ``±ratio_clip`` nats, only where the exact density holds the bulk of the
+    mass (elsewhere both are tiny and the ratio says little).
+    """
+    q, p = np.exp(log_q), np.exp(log_p)
+    vmax = float(max(q.max(), p.max()))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), constrained_layout=True)
+    for ax, dens, title in zip(axes[:2], (q, p), titles):
+        im = ax.imshow(dens, origin="lower", extent=extent, aspect="auto", vmin=0.0, vmax=vmax,
+                       cmap="viridis")
+        ax.set_title(title)
+        _label(ax)
+    fig.colorbar(im, ax=axes[:2], shrink=0.9, label="density (shared scale)")
+    ratio = np.clip(log_q - log_p, -ratio_clip, ratio_clip)
+    ratio = np.ma.masked_where(log_p < np.log(vmax) - 8.0, ratio)
+    im = axes[2].imshow(ratio, origin="lower", extent=extent, aspect="auto", cmap="RdBu_r",
+                        norm=TwoSlopeNorm(0.0, -ratio_clip, ratio_clip))
+    axes[2].set_title(r"$\log q(x) - \log p(x)$ where $p$ is not tiny")
+    _label(axes[2])
+    fig.colorbar(im, ax=axes[2], shrink=0.9, label="nats (clipped)")
+    if data is not None:
+        for ax in axes:
+            ax.scatter(data[:, 0], data[:, 1], s=1, color="white", alpha=0.4, linewidths=0)
+    return fig
+
+
+def plot_flow_steps(sample_sets, titles, limits=None, ncols: int = 4, panel_size: float = 2.6):
+    """One scatter panel per stage of a flow (e.g. base, then after each bijector)."""
+    n = len(sample_sets)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols, panel_size * nrows),
+                             constrained_layout=True, squeeze=False)
+    for ax, s, title in zip(axes.flat, sample_sets, titles):
+        ax.scatter(s[:, 0], s[:, 1], s=2, alpha=0.5, color="tab:orange", linewidths=0)
+        ax.set_title(title, fontsize="small")
+        ax.tick_params(labelsize="x-small")
+        if limits is not None:
+            ax.set_xlim(*limits[0])
+            ax.set_ylim(*limits[1])
+    for ax in list(axes.flat)[n:]:
+        ax.axis("off")
+    return fig
+
+
+def plot_loss_curves(curves: dict, bound: float | None = None, bound_label="exact entropy",
+                     ylabel="training loss (nats per point)", ax=None, ylim=None):
+    """Loss curves by name (epoch on x), with an optional horizontal bound."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    for name, values in curves.items():
+        values = np.asarray(values)
+        ax.plot(np.arange(1, len(values) + 1), values, label=name, lw=1.2)
+    if bound is not None:
+        ax.axhline(bound, color="k", ls="--", lw=1, label=f"{bound_label} ({bound:.4f})")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.legend(fontsize="small")
+    return ax
+
+
+def draw_flow_diagram(stages, top_caption="sampling: $x = f(z)$",
+                      bottom_caption=r"density: $z = f^{-1}(x)$, $\log q(x) = \log p_Z(z) + \log|\det J_{f^{-1}}(x)|$"):
+    """A left-to-right block diagram: base distribution, one box per stage, data.
+
+    ``stages`` is a list of box labels, in the order the flow applies them.
+    """
+    labels = [r"$z \sim \mathcal{N}(0, I)$"] + list(stages) + [r"$x$ (data space)"]
+    n = len(labels)
+    width = max(8.0, 1.05 * n)
+    fig, ax = plt.subplots(figsize=(width, 2.2))
+    ax.set_xlim(0, n)
+    ax.set_ylim(0, 2.2)
+    ax.axis("off")
+    for i, text in enumerate(labels):
+        end = i in (0, n - 1)
+        box = FancyBboxPatch((i + 0.06, 0.75), 0.88, 0.7, boxstyle="round,pad=0.02",
+                             fc="#dbe9f6" if end else "#fde7c8", ec="0.3")
+        ax.add_patch(box)
+        ax.text(i + 0.5, 1.1, text, ha="center", va="center", fontsize=8, wrap=True)
+        if i < n - 1:
+            ax.add_patch(FancyArrowPatch((i + 0.94, 1.1), (i + 1.06, 1.1), arrowstyle="-|>",
+                                         mutation_scale=10, color="0.2"))
+    ax.add_patch(FancyArrowPatch((0.5, 1.7), (n - 0.5, 1.7), arrowstyle="-|>", mutation_scale=14,
+                                 color="tab:orange", connectionstyle="arc3,rad=0"))
+    ax.text(n / 2, 1.85, top_caption, ha="center", fontsize=9, color="tab:orange")
+    ax.add_patch(FancyArrowPatch((n - 0.5, 0.5), (0.5, 0.5), arrowstyle="-|>", mutation_scale=14,
+                                 color="tab:blue"))
+    ax.text(n / 2, 0.15, bottom_caption, ha="center", fontsize=9, color="tab:blue")
+    return fig

@@ -1,0 +1,105 @@
+"""Run notebooks headless with papermill and print a summary.
+
+Usage (from anywhere; paths are relative to the repository):
+
+    python scripts/run_notebooks.py                         # every notebook, default parameters
+    python scripts/run_notebooks.py notebooks/01_normalizing_flows.ipynb --seeds 0 1 2 3 4
+    python scripts/run_notebooks.py -p epochs 500           # override a parameter everywhere
+
+Executed copies and each run's metrics JSON go to ``build/`` (never over the
+committed notebooks). The summary gives, per run, the seconds taken (kernel
+start to finish) and the notebook's headline metric. If a notebook fails, the
+run stops there, names the notebook and the failing cell, and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def parse_value(text: str):
+    """A command-line parameter value: a Python literal if it is one, else the string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def headline(metrics: dict) -> str:
+    """The number a reader looks at first: held-out KL where the notebook reports one."""
+    name = metrics.get("headline", "kl")
+    value = metrics.get(name)
+    if isinstance(value, (int, float)):
+        return f"{name} = {value:.4f}"
+    return "-"
+
+
+def run_one(notebook: Path, out_dir: Path, parameters: dict, tag: str) -> dict:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    stem = notebook.stem + (f"-{tag}" if tag else "")
+    output = out_dir / f"{stem}.ipynb"
+    metrics_path = out_dir / f"{stem}.json"
+    if metrics_path.exists():
+        metrics_path.unlink()
+    params = dict(parameters, metrics_path=str(metrics_path))
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(notebook), str(output), parameters=params,
+                                   cwd=str(notebook.parent), progress_bar=False, log_output=False,
+                                   kernel_name="python3")
+    except PapermillExecutionError as err:
+        seconds = time.perf_counter() - start
+        print(f"\nFAILED: {notebook.relative_to(REPO)} ({tag or 'default parameters'}) after {seconds:.1f} s, "
+              f"in the cell with execution count {err.exec_count} (cell index {err.cell_index}):\n"
+              f"  {err.ename}: {err.evalue}\n  executed copy: {output}", file=sys.stderr)
+        raise SystemExit(1)
+    seconds = time.perf_counter() - start
+    metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    return {"run": stem, "seconds": seconds, "metrics": metrics}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="notebooks to run (default: every notebooks/*.ipynb)")
+    parser.add_argument("--out", type=Path, default=REPO / "build", help="output folder (default: build/)")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
+                        metavar=("NAME", "VALUE"), help="override a notebook parameter")
+    parser.add_argument("--seeds", type=int, nargs="+", help="run each notebook once per seed")
+    args = parser.parse_args(argv)
+
+    notebooks = [p.resolve() for p in args.notebooks] or sorted((REPO / "notebooks").glob("*.ipynb"))
+    if not notebooks:
+        print("no notebooks found", file=sys.stderr)
+        return 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    parameters = {name: parse_value(value) for name, value in args.parameter}
+    seeds = args.seeds if args.seeds is not None else [None]
+
+    results = []
+    total_start = time.perf_counter()
+    for notebook in notebooks:
+        for seed in seeds:
+            params = dict(parameters) if seed is None else dict(parameters, seed=seed)
+            tag = "" if seed is None else f"seed{seed}"
+            result = run_one(notebook, args.out.resolve(), params, tag)
+            print(f"{result['run']:<40} {result['seconds']:7.1f} s   {headline(result['metrics'])}", flush=True)
+            results.append(result)
+    total = time.perf_counter() - total_start
+    print(f"{'total':<40} {total:7.1f} s   ({len(results)} run(s); executed copies and metrics in {args.out})")
+    (args.out / "summary.json").write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
