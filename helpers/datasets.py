@@ -64,3 +64,7 @@ class Banana:
         """Plot limits ``((x0_min, x0_max), (x1_min, x1_max))`` that hold the bulk."""
         s = self.sigma
         return ((-5.0, 0.25 * (2.5 * s) ** 2 + 4.0), (-3.2 * s, 3.2 * s))
+
+
+#: Every data set by name; each class takes only keyword arguments with defaults.
+DATASETS = {"banana": Banana}
