@@ -136,9 +136,9 @@ def draw_flow_diagram(stages, top_caption="sampling: $x = f(z)$",
 
     ``stages`` is a list of box labels, in the order the flow applies them.
     """
-    labels = [r"$z \sim \mathcal{N}(0, I)$"] + list(stages) + [r"$x$ (data space)"]
+    labels = ["base\n" + r"$z \sim \mathcal{N}(0, I)$"] + list(stages) + ["data\n$x$"]
     n = len(labels)
-    width = max(8.0, 1.05 * n)
+    width = max(8.0, 1.2 * n)
     fig, ax = plt.subplots(figsize=(width, 2.2))
     ax.set_xlim(0, n)
     ax.set_ylim(0, 2.2)
@@ -148,7 +148,7 @@ def draw_flow_diagram(stages, top_caption="sampling: $x = f(z)$",
         box = FancyBboxPatch((i + 0.06, 0.75), 0.88, 0.7, boxstyle="round,pad=0.02",
                              fc="#dbe9f6" if end else "#fde7c8", ec="0.3")
         ax.add_patch(box)
-        ax.text(i + 0.5, 1.1, text, ha="center", va="center", fontsize=8, wrap=True)
+        ax.text(i + 0.5, 1.1, text, ha="center", va="center", fontsize=7.5)
         if i < n - 1:
             ax.add_patch(FancyArrowPatch((i + 0.94, 1.1), (i + 1.06, 1.1), arrowstyle="-|>",
                                          mutation_scale=10, color="0.2"))

@@ -7,7 +7,9 @@ Usage (from anywhere; paths are relative to the repository):
     python scripts/run_notebooks.py -p epochs 500           # override a parameter everywhere
 
 Executed copies and each run's metrics JSON go to ``build/`` (never over the
-committed notebooks). The summary gives, per run, the seconds taken (kernel
+committed notebooks). ``--update-committed`` instead re-executes the committed
+notebooks in place with their default parameters, from ``notebooks/``, the way
+nbval runs them, without timing metadata: the way to refresh their outputs. The summary gives, per run, the seconds taken (kernel
 start to finish) and the notebook's headline metric. If a notebook fails, the
 run stops there, names the notebook and the failing cell, and exits non-zero.
 """
@@ -68,6 +70,18 @@ def run_one(notebook: Path, out_dir: Path, parameters: dict, tag: str) -> dict:
     return {"run": stem, "seconds": seconds, "metrics": metrics}
 
 
+def update_committed(notebook: Path) -> float:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(notebook, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, kernel_name="python3", timeout=1800, record_timing=False,
+                   resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    nbformat.write(nb, notebook)
+    return time.perf_counter() - start
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
@@ -76,12 +90,20 @@ def main(argv=None) -> int:
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[],
                         metavar=("NAME", "VALUE"), help="override a notebook parameter")
     parser.add_argument("--seeds", type=int, nargs="+", help="run each notebook once per seed")
+    parser.add_argument("--update-committed", action="store_true",
+                        help="re-execute the committed notebooks in place (default parameters)")
     args = parser.parse_args(argv)
 
     notebooks = [p.resolve() for p in args.notebooks] or sorted((REPO / "notebooks").glob("*.ipynb"))
     if not notebooks:
         print("no notebooks found", file=sys.stderr)
         return 1
+    if args.update_committed:
+        if args.parameter or args.seeds:
+            parser.error("--update-committed runs the default parameters only")
+        for notebook in notebooks:
+            print(f"{notebook.name:<40} {update_committed(notebook):7.1f} s   outputs updated", flush=True)
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     parameters = {name: parse_value(value) for name, value in args.parameter}
     seeds = args.seeds if args.seeds is not None else [None]
