@@ -44,6 +44,27 @@ def headline(metrics: dict) -> str:
     return "-"
 
 
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
+def _failing_cell_source(path: Path) -> str:
+    """First line of the cell of an executed notebook that holds the error output."""
+    try:
+        import nbformat
+
+        for cell in nbformat.read(path, as_version=4).cells:
+            if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                lines = cell.source.strip().splitlines()
+                return lines[0] if lines else "(empty cell)"
+    except Exception:  # the message matters more than this detail
+        pass
+    return "(source unavailable)"
+
+
 def run_one(notebook: Path, out_dir: Path, parameters: dict, tag: str) -> dict:
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -61,8 +82,10 @@ def run_one(notebook: Path, out_dir: Path, parameters: dict, tag: str) -> dict:
                                    kernel_name="python3")
     except PapermillExecutionError as err:
         seconds = time.perf_counter() - start
-        print(f"\nFAILED: {notebook.relative_to(REPO)} ({tag or 'default parameters'}) after {seconds:.1f} s, "
-              f"in the cell with execution count {err.exec_count} (cell index {err.cell_index}):\n"
+        source = _failing_cell_source(output)
+        print(f"\nFAILED: {_shown(notebook)} ({tag or 'default parameters'}) after {seconds:.1f} s, "
+              f"in the cell with execution count {err.exec_count} of the executed copy, which begins\n"
+              f"  {source}\n"
               f"  {err.ename}: {err.evalue}\n  executed copy: {output}", file=sys.stderr)
         raise SystemExit(1)
     seconds = time.perf_counter() - start
@@ -93,6 +116,8 @@ def main(argv=None) -> int:
     parser.add_argument("--update-committed", action="store_true",
                         help="re-execute the committed notebooks in place (default parameters)")
     args = parser.parse_args(argv)
+    # Progress bars (helpers.progress) stay out of executed copies and committed outputs.
+    os.environ["FLOW_TUTORIALS_PROGRESS"] = "0"
 
     notebooks = [p.resolve() for p in args.notebooks] or sorted((REPO / "notebooks").glob("*.ipynb"))
     if not notebooks:

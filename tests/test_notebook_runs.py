@@ -18,11 +18,24 @@ def run(notebook, tmp_path, **parameters):
                                       cwd=str(tmp_path), progress_bar=False, kernel_name="python3")
 
 
-def test_core_notebook_with_other_parameters_writes_its_metrics(tmp_path):
-    metrics_path = tmp_path / "metrics" / "core.json"
-    run(CORE, tmp_path, seed=7, n_train=256, n_test=2000, n_layers=3, epochs=200, learning_rate=0.02,
-        corner=0.3, sharp_epochs=0, metrics_path=str(metrics_path))
-    m = json.loads(metrics_path.read_text())
+SMALL = dict(seed=7, n_train=256, n_test=2000, n_layers=3, epochs=200, learning_rate=0.02, corner=0.3,
+             sharp_epochs=0)
+
+
+def run_small(tmp_path_factory, name):
+    folder = tmp_path_factory.mktemp(name)
+    metrics_path = folder / "metrics" / "core.json"
+    run(CORE, folder, metrics_path=str(metrics_path), **SMALL)
+    return json.loads(metrics_path.read_text())
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    return run_small(tmp_path_factory, "first")
+
+
+def test_core_notebook_with_other_parameters_writes_its_metrics(small_run):
+    m = small_run
     assert (m["seed"], m["n_train"], m["n_test"], m["n_layers"], m["epochs"]) == (7, 256, 2000, 3, 200)
     assert (m["learning_rate"], m["corner"], m["sharp_kl"], m["headline"]) == (0.02, 0.3, None, "kl")
     assert m["entropy"] == pytest.approx(3.9365, abs=5e-5)
@@ -32,6 +45,13 @@ def test_core_notebook_with_other_parameters_writes_its_metrics(tmp_path):
     assert m["held_out_nll"] - m["kl"] == pytest.approx(m["entropy"], abs=0.1)
     assert 0 < m["kl"] < m["gaussian_kl"]  # even a short 3-layer fit beats the Gaussian
     assert m["fit_seconds"] > 0
+
+
+def test_same_seed_same_machine_same_metrics(small_run, tmp_path_factory):
+    """The cheapest configuration, run twice: every metric but the wall-clock time is identical."""
+    again = run_small(tmp_path_factory, "second")
+    assert {k: v for k, v in again.items() if k != "fit_seconds"} == \
+        {k: v for k, v in small_run.items() if k != "fit_seconds"}
 
 
 @pytest.mark.parametrize("name, value, message", [
