@@ -17,7 +17,7 @@ def _gaussian_data(n, seed, scale=(1.0, 1.0)):
 def test_kde_integrates_to_one():
     train = _gaussian_data(50, 0, scale=(3.0, 0.5))
     log_prob = kde_log_prob(train, 0.3)
-    points, _, _, cell_area = density_grid(((-15, 15), (-4, 4)), resolution=600)
+    points, _, _, cell_area = density_grid(((-15, 15), (-4, 4)), resolution=300)
     assert np.exp(log_prob(points)).sum() * cell_area == pytest.approx(1.0, abs=1e-3)
 
 

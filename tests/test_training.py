@@ -1,0 +1,163 @@
+"""Validation split and early stopping (with the best weights restored)."""
+
+import numpy as np
+import pytest
+
+from helpers.training import EarlyStopping, train_validation_split
+from helpers.validation import ParameterError
+
+
+def test_split_sizes_disjoint_and_complete():
+    x = np.arange(200, dtype=np.float32).reshape(100, 2)
+    train, val = train_validation_split(x, 0.2, seed=0)
+    assert train.shape == (80, 2) and val.shape == (20, 2)
+    rows = np.concatenate([train, val])[:, 0]
+    assert sorted(rows.tolist()) == sorted(x[:, 0].tolist())
+
+
+def test_split_is_random_but_reproducible():
+    x = np.arange(200, dtype=np.float32).reshape(100, 2)
+    a, b, c = (train_validation_split(x, 0.2, seed=s)[1] for s in (1, 1, 2))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    assert not np.array_equal(a, x[:20]) and not np.array_equal(a, x[-20:])
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, 0.001, -0.5, float("nan")])
+def test_split_refuses_fractions_that_leave_a_side_empty(fraction):
+    with pytest.raises(ParameterError, match="validation_fraction"):
+        train_validation_split(np.zeros((100, 2)), fraction)
+
+
+class FakeVariable:
+    def __init__(self, value):
+        self.value = np.array(value, dtype=float)
+
+    def numpy(self):
+        return self.value
+
+    def assign(self, value):
+        self.value = np.array(value, dtype=float)
+
+
+class FakeModel:
+    """Mimics what ProbFlow's fit loop does with callbacks."""
+
+    def __init__(self):
+        self.trainable_variables = [FakeVariable([0.0, 0.0]), FakeVariable(0.0)]
+        self.training = False
+
+    def stop_training(self):
+        self.training = False
+
+    def fit(self, epochs, callbacks):
+        for c in callbacks:
+            c.model = self
+        self.training = True
+        for c in callbacks:
+            c.on_train_start()
+        epoch = 0
+        for epoch in range(1, epochs + 1):
+            if not self.training:
+                break
+            for c in callbacks:
+                c.on_epoch_start()
+            for v in self.trainable_variables:  # a "training step": weights move every epoch
+                v.assign(v.numpy() + 1.0)
+            for c in callbacks:
+                c.on_epoch_end()
+        for c in callbacks:
+            c.on_train_end()
+        return epoch
+
+
+def test_stops_after_patience_and_restores_the_best_weights():
+    model = FakeModel()
+    # validation loss, evaluated at the start and every 2 epochs: best (1.0) at epoch 6
+    values = iter([9.0, 5.0, 3.0, 1.0, 2.0, 1.5, 4.0, 0.5, 0.1])
+    es = EarlyStopping(lambda: next(values), every=2, patience=3)
+    model.fit(epochs=100, callbacks=[es])
+    assert es.epochs == [0, 2, 4, 6, 8, 10, 12]
+    assert es.values == [9.0, 5.0, 3.0, 1.0, 2.0, 1.5, 4.0]
+    assert (es.best_epoch, es.best_value, es.stopped_epoch) == (6, 1.0, 12)
+    # weights rose by 1 per epoch; restored to their value after epoch 6
+    np.testing.assert_array_equal(model.trainable_variables[0].numpy(), [6.0, 6.0])
+    assert model.trainable_variables[1].numpy() == 6.0
+
+
+def test_runs_all_epochs_while_improving_and_keeps_the_last_weights():
+    model = FakeModel()
+    values = iter(np.linspace(10, 1, 50))
+    es = EarlyStopping(lambda: next(values), every=1, patience=2)
+    model.fit(epochs=20, callbacks=[es])
+    assert es.stopped_epoch == 20 and es.best_epoch == 20
+    assert model.trainable_variables[1].numpy() == 20.0
+
+
+def test_min_delta_and_non_finite_values_do_not_count_as_improvements():
+    model = FakeModel()
+    values = iter([2.0, 1.0, 0.999, np.nan, -np.inf, 0.5])
+    es = EarlyStopping(lambda: next(values), every=1, patience=3, min_delta=0.01)
+    model.fit(epochs=10, callbacks=[es])
+    assert (es.best_epoch, es.stopped_epoch) == (1, 4)
+    assert model.trainable_variables[1].numpy() == 1.0
+
+
+def test_restores_the_initial_weights_when_nothing_is_finite():
+    model = FakeModel()
+    es = EarlyStopping(lambda: float("nan"), every=1, patience=2)
+    model.fit(epochs=10, callbacks=[es])
+    assert es.best_epoch == 0 and es.stopped_epoch == 1
+    assert model.trainable_variables[1].numpy() == 0.0
+
+
+def test_can_leave_the_last_weights():
+    model = FakeModel()
+    values = iter([1.0, 2.0, 3.0])
+    es = EarlyStopping(lambda: next(values), every=1, patience=2, restore_best_weights=False)
+    model.fit(epochs=10, callbacks=[es])
+    assert es.best_epoch == 0 and es.stopped_epoch == 2
+    assert model.trainable_variables[1].numpy() == 2.0
+
+
+@pytest.mark.parametrize("kwargs, name", [({"every": 0}, "every"), ({"patience": 0}, "patience"),
+                                          ({"min_delta": -1.0}, "min_delta")])
+def test_bad_settings_are_refused(kwargs, name):
+    with pytest.raises(ParameterError, match=name):
+        EarlyStopping(lambda: 0.0, **kwargs)
+    with pytest.raises(ParameterError, match="callable"):
+        EarlyStopping(3.0)
+
+
+def test_works_inside_probflow_fit():
+    """With a real ProbFlow model: it stops the fit and puts back the best weights."""
+    from helpers.notebook_setup import quiet_tensorflow, seed_everything
+
+    quiet_tensorflow()
+    import probflow as pf
+    import tensorflow as tf
+    import tensorflow_probability as tfp
+
+    class Gaussian(pf.Model):
+        def __init__(self):
+            self.loc = pf.DeterministicParameter([2], prior=None, initializer={"loc": lambda s: tf.zeros(s)})
+
+        def __call__(self):
+            return tfp.distributions.MultivariateNormalDiag(self.loc(), tf.ones(2))
+
+    seed_everything(0)
+    rng = np.random.default_rng(0)
+    train = (rng.standard_normal((100, 2)) + 3.0).astype(np.float32)
+    val = (rng.standard_normal((100, 2)) - 3.0).astype(np.float32)  # moving toward train hurts here
+    model = Gaussian()
+    seen = []
+
+    def val_nll():
+        seen.append(model.loc.posterior_mean().copy())
+        return -float(np.mean(model().log_prob(val)))
+
+    es = EarlyStopping(val_nll, every=5, patience=2)
+    model.fit(train, batch_size=100, epochs=200, lr=0.2, callbacks=[es], eager=True)
+    assert es.stopped_epoch == 10 and es.best_epoch == 0  # validation NLL only got worse
+    np.testing.assert_allclose(model.loc.posterior_mean(), [0.0, 0.0])
+    assert np.all(seen[-1] > 0.5)  # training did move the weights before they were restored
