@@ -1,0 +1,111 @@
+"""Tests of helpers.posterior: posterior predictive density, spread across draws, mass regions."""
+
+import math
+
+import numpy as np
+import pytest
+
+from helpers.datasets import Banana
+from helpers.plotting import density_grid
+from helpers.posterior import density_spread, mass_regions, predictive_log_density, region_cv
+from helpers.validation import ParameterError
+
+
+def test_predictive_log_density_is_log_of_mean_density():
+    rng = np.random.default_rng(0)
+    log_q = rng.normal(-3.0, 1.0, size=(50, 20))
+    expected = np.log(np.exp(log_q).mean(axis=0))
+    np.testing.assert_allclose(predictive_log_density(log_q), expected, rtol=1e-12)
+
+
+def test_predictive_log_density_survives_underflow():
+    # densities far below float64's range: exp(-2000) is 0, the log-mean is not
+    log_q = np.array([[-2000.0, -5.0], [-2000.0 + math.log(3.0), -np.inf]])
+    out = predictive_log_density(log_q)
+    np.testing.assert_allclose(out[0], -2000.0 + math.log(2.0), rtol=1e-12)  # log((1 + 3) / 2)
+    np.testing.assert_allclose(out[1], -5.0 - math.log(2.0), rtol=1e-12)
+    assert predictive_log_density(np.full((3, 1), -np.inf))[0] == -np.inf
+
+
+def test_density_spread_of_identical_draws_is_zero():
+    log_q = np.tile(np.linspace(-900.0, 2.0, 7), (10, 1))
+    std, cv = density_spread(log_q)
+    np.testing.assert_allclose(std, 0.0, atol=1e-12)
+    np.testing.assert_allclose(cv, 0.0, atol=1e-12)
+
+
+def test_density_spread_known_values():
+    # two draws with densities 1 and 3: mean 2, population std 1, cv 0.5 -- also 1000 nats down
+    for offset in (0.0, -1000.0):
+        log_q = np.log(np.array([[1.0], [3.0]])) + offset
+        std, cv = density_spread(log_q)
+        np.testing.assert_allclose(cv, [0.5], rtol=1e-12)
+        np.testing.assert_allclose(std, [math.exp(offset)], rtol=1e-12)
+    # one draw holding all the density: cv = sqrt(S - 1)
+    log_q = np.full((5, 1), -np.inf)
+    log_q[2, 0] = -3.0
+    np.testing.assert_allclose(density_spread(log_q)[1], [2.0], rtol=1e-12)
+
+
+def test_density_spread_matches_numpy():
+    rng = np.random.default_rng(1)
+    log_q = rng.normal(-2.0, 0.7, size=(200, 30))
+    q = np.exp(log_q)
+    std, cv = density_spread(log_q)
+    np.testing.assert_allclose(std, q.std(axis=0), rtol=1e-9)
+    np.testing.assert_allclose(cv, q.std(axis=0) / q.mean(axis=0), rtol=1e-9)
+
+
+def test_mass_regions_hold_the_requested_mass():
+    banana = Banana()
+    points, shape, _, _ = density_grid(banana.limits, resolution=120)
+    log_p = banana.log_prob(points).reshape(shape)
+    low, central = mass_regions(log_p, low_mass=0.01, central_mass=0.5)
+    assert low.shape == central.shape == shape
+    assert not (low & central).any()
+    p = np.exp(log_p)
+    frac_low, frac_central = p[low].sum() / p.sum(), p[central].sum() / p.sum()
+    assert 0.009 < frac_low <= 0.01
+    assert 0.5 <= frac_central < 0.505
+    # every low cell is less dense than every cell outside it, every central cell denser
+    assert p[low].max() <= p[~low].min()
+    assert p[central].min() >= p[~central].max()
+
+
+def test_mass_regions_on_a_tiny_grid():
+    # masses 1, 2, 3, 4 (sum 10): the lowest 15 % is the cell holding 1; the central 50 % needs 4 + 3
+    log_p = np.log(np.array([3.0, 1.0, 4.0, 2.0]))
+    low, central = mass_regions(log_p, low_mass=0.15, central_mass=0.5)
+    assert low.tolist() == [False, True, False, False]
+    assert central.tolist() == [True, False, True, False]
+    low, central = mass_regions(log_p, low_mass=0.05, central_mass=0.35)
+    assert not low.any()
+    assert central.tolist() == [False, False, True, False]
+
+
+def test_region_cv_ratio():
+    cv = np.array([2.0, 4.0, 0.5, 1.0])
+    out = region_cv(cv, [True, True, False, False], [False, False, True, True])
+    assert out == {"low": 3.0, "central": 0.75, "ratio": 4.0}
+    assert region_cv(cv * 0 + [1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0])["ratio"] == math.inf
+
+
+@pytest.mark.parametrize("bad", [np.zeros(3), np.zeros((0, 3)), [[0.0, np.nan]], [[np.inf, 0.0]]])
+def test_bad_draws_raise(bad):
+    with pytest.raises(ParameterError):
+        predictive_log_density(bad)
+    with pytest.raises(ParameterError):
+        density_spread(bad)
+
+
+def test_bad_regions_raise():
+    with pytest.raises(ParameterError, match="low_mass"):
+        mass_regions(np.zeros(4), low_mass=0.0)
+    with pytest.raises(ParameterError, match="<= 1"):
+        mass_regions(np.zeros(4), low_mass=0.6, central_mass=0.5)
+    with pytest.raises(ParameterError):
+        mass_regions(np.array([0.0, np.nan]))
+    with pytest.raises(ParameterError, match="same size"):
+        region_cv(np.zeros(3), [True, False], [False, True])
+    with pytest.raises(ParameterError, match="at least one"):
+        region_cv(np.zeros(2), [False, False], [False, True])
