@@ -159,3 +159,81 @@ def draw_flow_diagram(stages, top_caption="sampling: $x = f(z)$",
                                  color="tab:blue"))
     ax.text(n / 2, 0.15, bottom_caption, ha="center", fontsize=9, color="tab:blue")
     return fig
+
+
+# --- posterior over densities (03_bayesian_flow) ----------------------------------------------
+
+def _outline(ax, mask, extent, color, label=None, ls="-"):
+    """Draw the boundary of a boolean grid mask (e.g. a mass region) on image axes."""
+    ax.contour(np.asarray(mask, dtype=float), levels=[0.5], extent=extent, origin="lower",
+               colors=color, linewidths=1.0, linestyles=ls)
+    if label is not None:
+        ax.plot([], [], color=color, lw=1.0, ls=ls, label=label)
+
+
+def plot_cv_maps(cv_maps: dict, extent, low=None, central=None, data: dict | None = None,
+                 cv_range=(0.02, 5.0), panel_size: float = 3.6):
+    """Coefficient of variation of the density across posterior draws, one panel per model.
+
+    ``cv_maps`` maps a panel title to a 2-D array on the grid (see ``density_grid``);
+    all panels share one logarithmic colour scale. ``low`` and ``central`` are
+    optional boolean masks, outlined in red (dashed) and white; ``data`` maps the
+    same titles to the training points to overlay.
+    """
+    from matplotlib.colors import LogNorm
+
+    n = len(cv_maps)
+    fig, axes = plt.subplots(1, n, figsize=(panel_size * n + 1.2, panel_size * 0.95),
+                             constrained_layout=True, squeeze=False)
+    norm = LogNorm(*cv_range)
+    for ax, (title, cv) in zip(axes[0], cv_maps.items()):
+        im = ax.imshow(np.clip(cv, *cv_range), origin="lower", extent=extent, aspect="auto",
+                       cmap="magma", norm=norm)
+        if data is not None and title in data:
+            pts = data[title]
+            ax.scatter(pts[:, 0], pts[:, 1], s=0.6, color="tab:cyan", alpha=0.4, linewidths=0)
+        if central is not None:
+            _outline(ax, central, extent, "white", "central 50 % of the mass")
+        if low is not None:
+            _outline(ax, low, extent, "tab:red", "lowest 1 % of the mass (outside)", ls="--")
+        ax.set_title(title, fontsize="medium")
+        _label(ax, ((extent[0], extent[1]), (extent[2], extent[3])))
+    if central is not None or low is not None:
+        axes[0, 0].legend(loc="lower right", fontsize="x-small", facecolor="0.3", edgecolor="0.3",
+                          labelcolor="white", framealpha=0.9)
+    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.9, label="coefficient of variation of $q(x)$")
+    return fig
+
+
+def plot_predictive_density(log_mean, log_p, extent, data=None,
+                            titles=("posterior predictive $\\bar q(x)$", "exact density $p(x)$")):
+    """Posterior predictive density and the exact density on one colour scale."""
+    q, p = np.exp(log_mean), np.exp(log_p)
+    vmax = float(max(q.max(), p.max()))
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), constrained_layout=True)
+    for ax, dens, title in zip(axes, (q, p), titles):
+        im = ax.imshow(dens, origin="lower", extent=extent, aspect="auto", vmin=0.0, vmax=vmax,
+                       cmap="viridis")
+        ax.set_title(title)
+        if data is not None:
+            ax.scatter(data[:, 0], data[:, 1], s=1, color="white", alpha=0.4, linewidths=0)
+        _label(ax, ((extent[0], extent[1]), (extent[2], extent[3])))
+    fig.colorbar(im, ax=axes.tolist(), shrink=0.9, label="density (shared scale)")
+    return fig
+
+
+def plot_posterior_draw_samples(data, sample_sets, limits=None, title="Samples from posterior draws",
+                                ax=None):
+    """The data (grey) and samples from several posterior draws of a model, one colour per draw."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.3))
+    ax.scatter(data[:, 0], data[:, 1], s=4, color="0.55", alpha=0.6, linewidths=0,
+               label=f"data ({len(data)})")
+    colors = ["tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink"]
+    for i, s in enumerate(sample_sets):
+        ax.scatter(s[:, 0], s[:, 1], s=3, alpha=0.6, linewidths=0, color=colors[i % len(colors)],
+                   label=f"draw {i + 1}")
+    ax.legend(loc="upper right", markerscale=3, fontsize="x-small")
+    ax.set_title(title)
+    _label(ax, limits)
+    return ax
