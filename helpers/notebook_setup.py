@@ -128,7 +128,8 @@ def setup_notebook() -> None:
     use_png_figures()
     found = installed_versions()
     problems = version_mismatches(found)
-    print("Running with " + ", ".join(f"{name} {found[name]}" for name in TESTED_VERSIONS))
+    print("Written for " + ", ".join(f"{name} {series}.x" for name, series in TESTED_VERSIONS.items())
+          + "; found " + ", ".join(str(found[name]) for name in TESTED_VERSIONS))
     if problems:
         print("WARNING: outside the tested versions (see requirements.txt): " + "; ".join(problems),
               file=sys.stderr)

@@ -28,6 +28,7 @@ def test_setup_notebook_prints_one_line_and_nothing_on_stderr():
             "import tensorflow as tf, tensorflow_probability, probflow; tf.constant(1.0) + 1")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("Running with tensorflow ")
+    assert done.stdout.startswith("Written for tensorflow 2.21.x, tensorflow-probability 0.25.x, "
+                                  "probflow 2.7.x; found ")
     assert done.stdout.count("\n") == 1
     assert done.stderr == ""
