@@ -31,7 +31,9 @@ else
   "$PY" -m ipykernel install --sys-prefix --name python3 >/dev/null 2>&1
 fi
 
-versions="$("$PY" -m pip list --format=freeze 2>/dev/null | grep -i -E "^($(IFS='|'; echo "${packages[*]}"))==" | tr '\n' ' ')"
+# pip spells some names with "_" (tf_keras): compare lower-case names with "-".
+versions="$("$PY" -m pip list --format=freeze 2>/dev/null | tr 'A-Z_' 'a-z-' \
+  | grep -E "^($(IFS='|'; echo "${packages[*]}" | tr 'A-Z_' 'a-z-'))==" | tr '\n' ' ')"
 echo "Versions: $versions"
 
 start=$SECONDS
