@@ -161,6 +161,64 @@ def draw_flow_diagram(stages, top_caption="sampling: $x = f(z)$",
     return fig
 
 
+def plot_layer_warp(forward, limits=((-3.0, 3.0), (-3.0, 3.0)), n_lines: int = 13, points: int = 200,
+                    titles=("input $z$", "output $y = f(z)$"), axes=None):
+    """How one bijector bends the plane: a grid of lines, and its image under ``forward``.
+
+    ``forward`` maps a float32 array ``(n, 2)`` to ``(n, 2)``. Lines of constant
+    :math:`z_0` are blue, lines of constant :math:`z_1` orange, in both panels,
+    so one can see which coordinate a layer leaves alone.
+    """
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(8, 3.6), constrained_layout=True)
+    (a0, b0), (a1, b1) = limits
+    t0, t1 = np.linspace(a0, b0, points), np.linspace(a1, b1, points)
+    lines = []
+    for c in np.linspace(a0, b0, n_lines):
+        lines.append(("tab:blue", np.stack([np.full(points, c), t1], axis=1)))
+    for c in np.linspace(a1, b1, n_lines):
+        lines.append(("tab:orange", np.stack([t0, np.full(points, c)], axis=1)))
+    for color, line in lines:
+        line = line.astype(np.float32)
+        image = np.asarray(forward(line))
+        axes[0].plot(line[:, 0], line[:, 1], color=color, lw=0.8)
+        axes[1].plot(image[:, 0], image[:, 1], color=color, lw=0.8)
+    for ax, title in zip(axes, titles):
+        ax.set_title(title, fontsize="medium")
+        ax.set_aspect("equal", adjustable="datalim")
+    axes[0].set(xlabel="$z_0$", ylabel="$z_1$")
+    axes[1].set(xlabel="$y_0$", ylabel="$y_1$")
+    return axes
+
+
+def plot_density_rows(log_densities, extents, row_titles, column_titles, panel_size: float = 2.3):
+    """A grid of densities: one row per data set, one column per model.
+
+    ``log_densities[i][j]`` is a 2-D array of log-densities on the grid of row
+    ``i`` (drawn over ``extents[i]``). Every row has its own colour scale, shared
+    by its panels: from 0 to the maximum of the row's *first* panel (the exact
+    density), so a model's panel is directly comparable with the truth; brighter
+    values are clipped.
+    """
+    nrows, ncols = len(log_densities), len(column_titles)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols + 0.8, panel_size * nrows),
+                             constrained_layout=True, squeeze=False)
+    for i, (row, extent) in enumerate(zip(log_densities, extents)):
+        vmax = float(np.exp(row[0]).max())
+        for j, log_d in enumerate(row):
+            ax = axes[i, j]
+            im = ax.imshow(np.exp(log_d), origin="lower", extent=extent, aspect="auto", vmin=0.0,
+                           vmax=vmax, cmap="viridis")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(column_titles[j], fontsize="medium")
+            if j == 0:
+                ax.set_ylabel(row_titles[i])
+        fig.colorbar(im, ax=axes[i, :], shrink=0.85, pad=0.01)
+    return fig
+
+
 # --- posterior over densities (03_bayesian_flow) ----------------------------------------------
 
 def _outline(ax, mask, extent, color, label=None, ls="-"):
