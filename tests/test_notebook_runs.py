@@ -65,3 +65,54 @@ def test_core_notebook_stops_with_one_clear_message(tmp_path, name, value, messa
         run(CORE, tmp_path, **{name: value})
     assert err.value.ename == "ParameterError"
     assert err.value.evalue == message
+
+
+ALL_NOTEBOOKS = sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("notebook", ALL_NOTEBOOKS, ids=[p.stem for p in ALL_NOTEBOOKS])
+def test_every_notebook_refuses_a_negative_seed_by_name(tmp_path, notebook):
+    with pytest.raises(PapermillExecutionError) as err:
+        run(notebook, tmp_path, seed=-1)
+    assert (err.value.ename, err.value.evalue) == ("ParameterError", "seed must be an integer >= 0, got -1")
+
+
+def test_flow_zoo_with_other_parameters_writes_its_metrics(tmp_path):
+    metrics_path = tmp_path / "zoo.json"
+    run(NOTEBOOKS / "02_flow_zoo.ipynb", tmp_path, seed=3, datasets=["ring", "banana"], flows=["nsf", "realnvp"],
+        n_train=256, n_test=2000, max_epochs=60, check_every=10, patience=2, metrics_path=str(metrics_path))
+    m = json.loads(metrics_path.read_text())
+    assert (m["seed"], m["datasets"], m["flows"], m["n_train"], m["max_epochs"]) == \
+        (3, ["ring", "banana"], ["nsf", "realnvp"], 256, 60)
+    assert m["headline"] == "banana_best_kl" and m["all_finite"] is True
+    assert math.isfinite(m["banana_best_kl"]) and m["banana_best_flow"] in m["results"]
+    for model, by_data in m["results"].items():
+        assert set(by_data) == {"ring", "banana"}, model
+        for name, r in by_data.items():
+            assert math.isfinite(r["kl"]) and math.isfinite(r["nll"]), (model, name)
+
+
+def test_flow_zoo_refuses_an_unknown_data_set(tmp_path):
+    with pytest.raises(PapermillExecutionError) as err:
+        run(NOTEBOOKS / "02_flow_zoo.ipynb", tmp_path, datasets=["banana", "spiral"])
+    assert err.value.ename == "ParameterError" and err.value.evalue.startswith("datasets must be")
+
+
+def test_bayesian_flow_with_other_parameters_writes_its_metrics(tmp_path):
+    metrics_path = tmp_path / "bayes.json"
+    run(NOTEBOOKS / "03_bayesian_flow.ipynb", tmp_path, seed=2, n_small=64, n_train=128, n_large=256, n_test=2000,
+        point_epochs=60, bayes_epochs=30, n_draws=10, resolution=30, metrics_path=str(metrics_path))
+    m = json.loads(metrics_path.read_text())
+    assert (m["seed"], m["n_train"], m["n_draws"], m["resolution"], m["headline"]) == (2, 128, 10, 30, "kl_gap")
+    assert set(m["by_size"]) == {"64", "128", "256"}
+    for size, numbers in m["by_size"].items():
+        for key in ("kl_point", "kl_predictive", "kl_gap", "cv_low", "cv_central", "cv_ratio"):
+            assert math.isfinite(numbers[key]), (size, key)
+        assert numbers["kl_gap"] == pytest.approx(numbers["kl_predictive"] - numbers["kl_point"])
+    assert m["kl_gap"] == m["by_size"]["128"]["kl_gap"]
+
+
+def test_bayesian_flow_needs_at_least_two_draws(tmp_path):
+    with pytest.raises(PapermillExecutionError) as err:
+        run(NOTEBOOKS / "03_bayesian_flow.ipynb", tmp_path, n_draws=1)
+    assert (err.value.ename, err.value.evalue) == ("ParameterError", "n_draws must be an integer >= 2, got 1")
