@@ -44,8 +44,7 @@ else
   (cd "$REPO" && JUPYTER_PREFER_ENV_PATH=1 PATH="$VENV/bin:$PATH" "$PY" -m pytest -q "$@") \
     > "$OUT/pytest.log" 2>&1
   status=$?
-  summary="$(grep -E '^(FAILED|ERROR) ' "$OUT/pytest.log" | cut -c1-160 | head -n 20)"
-  summary="$summary"$'\n'"$(tail -n 1 "$OUT/pytest.log")"
+  summary="$( (grep -E '^(FAILED|ERROR) ' "$OUT/pytest.log" | cut -c1-160 | head -n 20; tail -n 1 "$OUT/pytest.log") )"
 fi
 seconds=$((SECONDS - start))
 if [ "$status" = 0 ]; then result="PASS"; else result="FAIL"; fi
