@@ -63,6 +63,19 @@ def plot_samples_over_data(data, samples, limits=None, title="Flow samples over 
     return ax
 
 
+def _densities_on_one_scale(fig, axes, log_densities, titles, extent) -> float:
+    """Draw each log-density's density on its axes, all on one colour scale from 0; return its top."""
+    densities = [np.exp(log_d) for log_d in log_densities]
+    vmax = float(max(d.max() for d in densities))
+    for ax, dens, title in zip(axes, densities, titles):
+        im = ax.imshow(dens, origin="lower", extent=extent, aspect="auto", vmin=0.0, vmax=vmax,
+                       cmap="viridis")
+        ax.set_title(title)
+        _label(ax)
+    fig.colorbar(im, ax=list(axes), shrink=0.9, label="density (shared scale)")
+    return vmax
+
+
 def plot_density_comparison(log_q, log_p, extent, data=None, ratio_clip: float = 3.0,
                             titles=("learned density $q(x)$", "exact density $p(x)$")):
     """Learned and exact density on one colour scale, and their log-ratio.
@@ -72,15 +85,8 @@ def plot_density_comparison(log_q, log_p, extent, data=None, ratio_clip: float =
     ``±ratio_clip`` nats, only where the exact density holds the bulk of the
     mass (elsewhere both are tiny and the ratio says little).
     """
-    q, p = np.exp(log_q), np.exp(log_p)
-    vmax = float(max(q.max(), p.max()))
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), constrained_layout=True)
-    for ax, dens, title in zip(axes[:2], (q, p), titles):
-        im = ax.imshow(dens, origin="lower", extent=extent, aspect="auto", vmin=0.0, vmax=vmax,
-                       cmap="viridis")
-        ax.set_title(title)
-        _label(ax)
-    fig.colorbar(im, ax=axes[:2], shrink=0.9, label="density (shared scale)")
+    vmax = _densities_on_one_scale(fig, axes[:2], (log_q, log_p), titles, extent)
     ratio = np.clip(log_q - log_p, -ratio_clip, ratio_clip)
     ratio = np.ma.masked_where(log_p < np.log(vmax) - 8.0, ratio)
     im = axes[2].imshow(ratio, origin="lower", extent=extent, aspect="auto", cmap="RdBu_r",
@@ -266,17 +272,13 @@ def plot_cv_maps(cv_maps: dict, extent, low=None, central=None, data: dict | Non
 def plot_predictive_density(log_mean, log_p, extent, data=None,
                             titles=("posterior predictive $\\bar q(x)$", "exact density $p(x)$")):
     """Posterior predictive density and the exact density on one colour scale."""
-    q, p = np.exp(log_mean), np.exp(log_p)
-    vmax = float(max(q.max(), p.max()))
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), constrained_layout=True)
-    for ax, dens, title in zip(axes, (q, p), titles):
-        im = ax.imshow(dens, origin="lower", extent=extent, aspect="auto", vmin=0.0, vmax=vmax,
-                       cmap="viridis")
-        ax.set_title(title)
-        if data is not None:
+    _densities_on_one_scale(fig, axes, (log_mean, log_p), titles, extent)
+    if data is not None:
+        for ax in axes:
             ax.scatter(data[:, 0], data[:, 1], s=1, color="white", alpha=0.4, linewidths=0)
-        _label(ax, ((extent[0], extent[1]), (extent[2], extent[3])))
-    fig.colorbar(im, ax=axes.tolist(), shrink=0.9, label="density (shared scale)")
+            ax.set_xlim(*extent[:2])
+            ax.set_ylim(*extent[2:])
     return fig
 
 
