@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers.training import EarlyStopping, train_validation_split
+from helpers.training import EarlyStopping, build_optimizer, train_validation_split
 from helpers.validation import ParameterError
 
 
@@ -161,3 +161,40 @@ def test_works_inside_probflow_fit():
     assert es.stopped_epoch == 10 and es.best_epoch == 0  # validation NLL only got worse
     np.testing.assert_allclose(model.loc.posterior_mean(), [0.0, 0.0])
     assert np.all(seen[-1] > 0.5)  # training did move the weights before they were restored
+
+
+def _tiny_flow_model():
+    from helpers.notebook_setup import quiet_tensorflow
+
+    quiet_tensorflow()
+    import probflow as pf
+    import tensorflow as tf
+    import tensorflow_probability as tfp
+
+    class ShiftedGaussian(pf.Model):
+        def __init__(self):
+            self.loc = pf.DeterministicParameter([2], prior=None, initializer={"loc": lambda s: tf.zeros(s)})
+
+        def __call__(self):
+            return tfp.distributions.MultivariateNormalDiag(self.loc(), tf.ones(2))
+
+    return ShiftedGaussian()
+
+
+@pytest.mark.parametrize("prebuilt, traces", [(False, 2), (True, 1)])
+def test_build_optimizer_makes_the_first_fit_trace_its_step_once(prebuilt, traces):
+    x = (np.random.default_rng(0).standard_normal((50, 2)) + 2.0).astype(np.float32)
+    model = _tiny_flow_model()
+    if prebuilt:
+        build_optimizer(model, x, 0.1)
+    model.fit(x, batch_size=50, epochs=20, lr=0.1)
+    assert model._train_fn.experimental_get_tracing_count() == traces
+    assert np.all(model.loc.posterior_mean() > 1.0)  # and the fit still trains
+
+
+def test_build_optimizer_refuses_bad_input():
+    model = _tiny_flow_model()
+    with pytest.raises(ParameterError, match="learning_rate"):
+        build_optimizer(model, np.zeros((5, 2), np.float32), 0.0)
+    with pytest.raises(ParameterError, match="x"):
+        build_optimizer(model, np.full((5, 2), np.nan, np.float32), 0.1)
