@@ -129,9 +129,8 @@ def test_bad_settings_are_refused(kwargs, name):
         EarlyStopping(3.0)
 
 
-def test_works_inside_probflow_fit():
-    """With a real ProbFlow model: it stops the fit and puts back the best weights."""
-    from helpers.notebook_setup import quiet_tensorflow, seed_everything
+def _tiny_flow_model():
+    from helpers.notebook_setup import quiet_tensorflow
 
     quiet_tensorflow()
     import probflow as pf
@@ -145,11 +144,18 @@ def test_works_inside_probflow_fit():
         def __call__(self):
             return tfp.distributions.MultivariateNormalDiag(self.loc(), tf.ones(2))
 
+    return Gaussian()
+
+
+def test_works_inside_probflow_fit():
+    """With a real ProbFlow model: it stops the fit and puts back the best weights."""
+    from helpers.notebook_setup import seed_everything
+
     seed_everything(0)
     rng = np.random.default_rng(0)
     train = (rng.standard_normal((100, 2)) + 3.0).astype(np.float32)
     val = (rng.standard_normal((100, 2)) - 3.0).astype(np.float32)  # moving toward train hurts here
-    model = Gaussian()
+    model = _tiny_flow_model()
     seen = []
 
     def val_nll():
@@ -161,24 +167,6 @@ def test_works_inside_probflow_fit():
     assert es.stopped_epoch == 10 and es.best_epoch == 0  # validation NLL only got worse
     np.testing.assert_allclose(model.loc.posterior_mean(), [0.0, 0.0])
     assert np.all(seen[-1] > 0.5)  # training did move the weights before they were restored
-
-
-def _tiny_flow_model():
-    from helpers.notebook_setup import quiet_tensorflow
-
-    quiet_tensorflow()
-    import probflow as pf
-    import tensorflow as tf
-    import tensorflow_probability as tfp
-
-    class ShiftedGaussian(pf.Model):
-        def __init__(self):
-            self.loc = pf.DeterministicParameter([2], prior=None, initializer={"loc": lambda s: tf.zeros(s)})
-
-        def __call__(self):
-            return tfp.distributions.MultivariateNormalDiag(self.loc(), tf.ones(2))
-
-    return ShiftedGaussian()
 
 
 @pytest.mark.parametrize("prebuilt, traces", [(False, 2), (True, 1)])
