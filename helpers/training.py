@@ -43,6 +43,24 @@ def train_validation_split(x, validation_fraction: float = 0.2, seed: int = 0):
     return x[order[n_val:]], x[order[:n_val]]
 
 
+def k_fold_splits(x, n_folds: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Split the rows of ``x`` at random into ``n_folds`` folds of (nearly) equal size.
+
+    Returns one ``(train, validation)`` pair per fold: the fold's rows are the
+    validation part, all other rows the training part. Every row is in exactly one
+    validation part, so a model fitted per fold and early-stopped on its own fold
+    uses all the data, each point for training in ``n_folds - 1`` fits and for
+    validation in one. The folds depend only on ``seed``.
+    """
+    x = require_finite_points("x", x)
+    n_folds = require_int("n_folds", n_folds, minimum=2)
+    if n_folds > len(x):
+        raise ParameterError(f"n_folds must be at most the number of points ({len(x)}), got {n_folds}")
+    folds = np.array_split(np.random.default_rng(seed).permutation(len(x)), n_folds)
+    return [(x[np.sort(np.concatenate(folds[:k] + folds[k + 1:]))], x[np.sort(fold)])
+            for k, fold in enumerate(folds)]
+
+
 class EarlyStopping:
     """Stop ``model.fit`` when a validation metric stops improving; keep the best weights.
 

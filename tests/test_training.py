@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers.training import EarlyStopping, build_optimizer, train_validation_split
+from helpers.training import EarlyStopping, build_optimizer, k_fold_splits, train_validation_split
 from helpers.validation import ParameterError
 
 
@@ -186,3 +186,36 @@ def test_build_optimizer_refuses_bad_input():
         build_optimizer(model, np.zeros((5, 2), np.float32), 0.0)
     with pytest.raises(ParameterError, match="x"):
         build_optimizer(model, np.full((5, 2), np.nan, np.float32), 0.1)
+
+
+def test_k_fold_splits_put_every_row_in_exactly_one_validation_fold():
+    x = np.arange(206, dtype="float32").reshape(103, 2)
+    splits = k_fold_splits(x, 5, seed=3)
+    assert len(splits) == 5
+    sizes = sorted(len(val) for _, val in splits)
+    assert sizes == [20, 20, 21, 21, 21]
+    validation_rows = np.concatenate([val[:, 0] for _, val in splits])
+    assert sorted(validation_rows.tolist()) == x[:, 0].tolist()
+    for train, val in splits:
+        assert len(train) + len(val) == len(x)
+        assert not set(train[:, 0].tolist()) & set(val[:, 0].tolist())
+
+
+def test_k_fold_splits_depend_on_the_seed_only():
+    x = np.random.default_rng(0).normal(size=(50, 2)).astype("float32")
+    a, b, c = (k_fold_splits(x, 4, seed=s)[0][1] for s in (1, 1, 2))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize("n_folds", [1, 0, 11, 2.5])
+def test_k_fold_splits_reject_a_bad_number_of_folds(n_folds):
+    with pytest.raises(ParameterError, match="n_folds"):
+        k_fold_splits(np.zeros((10, 2)), n_folds)
+
+
+def test_k_fold_splits_reject_non_finite_data():
+    x = np.zeros((10, 2))
+    x[3, 1] = np.nan
+    with pytest.raises(ParameterError, match="x"):
+        k_fold_splits(x, 2)
