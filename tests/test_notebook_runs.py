@@ -80,22 +80,40 @@ def test_every_notebook_refuses_a_negative_seed_by_name(tmp_path, notebook):
 def test_flow_zoo_with_other_parameters_writes_its_metrics(tmp_path):
     metrics_path = tmp_path / "zoo.json"
     run(NOTEBOOKS / "02_flow_zoo.ipynb", tmp_path, seed=3, datasets=["ring", "banana"], flows=["nsf", "realnvp"],
-        n_train=256, n_test=2000, max_epochs=60, check_every=10, patience=2, metrics_path=str(metrics_path))
+        n_train=256, n_test=2000, max_epochs=60, check_every=10, patience=2, ensemble_datasets=["ring"],
+        ensemble_flow="realnvp", ensemble_folds=3, ensemble_max_epochs=40, metrics_path=str(metrics_path))
     m = json.loads(metrics_path.read_text())
     assert (m["seed"], m["datasets"], m["flows"], m["n_train"], m["max_epochs"]) == \
         (3, ["ring", "banana"], ["nsf", "realnvp"], 256, 60)
+    assert (m["ensemble_datasets"], m["ensemble_flow"], m["ensemble_folds"]) == (["ring"], "realnvp", 3)
     assert m["headline"] == "banana_best_kl" and m["all_finite"] is True
     assert math.isfinite(m["banana_best_kl"]) and m["banana_best_flow"] in m["results"]
+    assert set(m["results"]) == {"NSF", "RealNVP", "Gaussian", "KDE", "RealNVP x3"}
     for model, by_data in m["results"].items():
-        assert set(by_data) == {"ring", "banana"}, model
+        assert set(by_data) == ({"ring"} if model == "RealNVP x3" else {"ring", "banana"}), model
         for name, r in by_data.items():
             assert math.isfinite(r["kl"]) and math.isfinite(r["nll"]), (model, name)
+    ensemble = m["results"]["RealNVP x3"]["ring"]
+    assert len(ensemble["member_kl"]) == 3 and all(math.isfinite(v) for v in ensemble["member_kl"])
+    # averaging densities: the mixture is never worse than its members' mean log-density
+    assert ensemble["kl"] <= sum(ensemble["member_kl"]) / 3 + 1e-9
 
 
 def test_flow_zoo_refuses_an_unknown_data_set(tmp_path):
     with pytest.raises(PapermillExecutionError) as err:
         run(NOTEBOOKS / "02_flow_zoo.ipynb", tmp_path, datasets=["banana", "spiral"])
     assert err.value.ename == "ParameterError" and err.value.evalue.startswith("datasets must be")
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("ensemble_datasets", ["ring"], "ensemble_datasets must be a list of names from datasets ['banana'], got ['ring']"),
+    ("ensemble_folds", 1, "ensemble_folds must be an integer >= 2, got 1"),
+    ("ensemble_flow", "glow", "ensemble_flow must be one of ['realnvp', 'maf', 'nsf'], got 'glow'"),
+])
+def test_flow_zoo_ensemble_parameters_stop_with_one_clear_message(tmp_path, name, value, message):
+    with pytest.raises(PapermillExecutionError) as err:
+        run(NOTEBOOKS / "02_flow_zoo.ipynb", tmp_path, datasets=["banana"], **{name: value})
+    assert (err.value.ename, err.value.evalue) == ("ParameterError", message)
 
 
 def test_bayesian_flow_with_other_parameters_writes_its_metrics(tmp_path):
