@@ -109,3 +109,26 @@ def test_bad_regions_raise():
         region_cv(np.zeros(3), [True, False], [False, True])
     with pytest.raises(ParameterError, match="at least one"):
         region_cv(np.zeros(2), [False, False], [False, True])
+
+
+# The same average of densities serves as an ensemble's equal-weight mixture (notebook 02, section 8).
+
+def test_predictive_log_density_integrates_to_one():
+    x = np.linspace(-20, 20, 40001)
+    draws = np.stack([-0.5 * ((x - loc) / scale) ** 2 - np.log(scale) - 0.5 * np.log(2 * np.pi)
+                      for loc, scale in [(-3, 1), (0, 0.3), (4, 2)]])
+    assert abs(np.trapezoid(np.exp(predictive_log_density(draws)), x) - 1.0) < 1e-6
+
+
+def test_predictive_log_density_of_one_or_identical_draws_is_that_draw():
+    lp = np.array([[-1.0, -2.5, -700.0]])
+    np.testing.assert_allclose(predictive_log_density(lp), lp[0])
+    np.testing.assert_allclose(predictive_log_density(np.repeat(lp, 4, axis=0)), lp[0])
+
+
+def test_predictive_log_density_is_at_most_log_k_below_the_best_draw():
+    lp = np.array([[-2000.0, -5.0], [-2001.0, -np.inf], [-np.inf, -np.inf]])
+    mix = predictive_log_density(lp)
+    assert np.all(np.isfinite(mix))
+    np.testing.assert_allclose(mix[0], -2000.0 + np.log((1 + np.exp(-1.0)) / 3))
+    assert np.all(mix >= lp.max(axis=0) - np.log(3) - 1e-12)
