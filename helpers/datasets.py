@@ -9,12 +9,26 @@ nats, joint over both coordinates.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
 from .validation import require_finite_points, require_float, require_int, require_positive
 
 LOG_2PI = math.log(2.0 * math.pi)
+
+#: When this environment variable is "1", every sampler returns its points moved up by one float32 unit in the
+#: last place. Nothing in the notebooks sets it: ``scripts/float_noise.py`` does, to measure how far each printed
+#: number moves under a rounding change as small as the one another CPU makes.
+ULP_NUDGE_VARIABLE = "FLOW_TUTORIALS_ULP_NUDGE"
+
+
+def _as_points(x) -> np.ndarray:
+    """Samples as float32 points, nudged by one ulp when ``ULP_NUDGE_VARIABLE`` is "1"."""
+    x = np.asarray(x, dtype=np.float32)
+    if os.environ.get(ULP_NUDGE_VARIABLE) == "1":
+        x = np.nextafter(x, np.float32(np.inf))
+    return x
 
 
 def _normal_log_prob(x, loc, scale):
@@ -45,7 +59,7 @@ class Banana:
         rng = np.random.default_rng(seed)
         x1 = self.sigma * rng.standard_normal(n)
         x0 = 0.25 * x1**2 + rng.standard_normal(n)
-        return np.stack([x0, x1], axis=1).astype(np.float32)
+        return _as_points(np.stack([x0, x1], axis=1))
 
     def log_prob(self, x) -> np.ndarray:
         """Exact log-density (nats) at each row of ``x``."""
@@ -99,7 +113,7 @@ class Ring:
         rng = np.random.default_rng(seed)
         k = rng.integers(self.n_modes, size=n)
         x = self.centres[k] + self.scale * rng.standard_normal((n, 2))
-        return x.astype(np.float32)
+        return _as_points(x)
 
     def log_prob(self, x) -> np.ndarray:
         x = require_finite_points("x", x).astype(np.float64)
@@ -177,7 +191,7 @@ class Checkerboard:
         k = rng.integers(len(self.black), size=n)
         corner = -self.half_width + self.side * self.black[k]
         x = corner + self.side * rng.random((n, 2))
-        return x.astype(np.float32)
+        return _as_points(x)
 
     def log_prob(self, x) -> np.ndarray:
         x = require_finite_points("x", x).astype(np.float64)
@@ -220,7 +234,7 @@ class Funnel:
         rng = np.random.default_rng(seed)
         x1 = self.sigma * rng.standard_normal(n)
         x0 = np.exp(0.5 * x1) * rng.standard_normal(n)
-        return np.stack([x0, x1], axis=1).astype(np.float32)
+        return _as_points(np.stack([x0, x1], axis=1))
 
     def log_prob(self, x) -> np.ndarray:
         x = require_finite_points("x", x).astype(np.float64)

@@ -76,3 +76,14 @@ def test_banana_refuses_bad_sigma(bad):
 def test_sample_size_must_be_positive():
     with pytest.raises(ParameterError, match="n must be an integer >= 1, got 0"):
         Banana().sample(0, seed=0)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_ulp_nudge_moves_every_sample_one_float32_step_up(name, monkeypatch):
+    from helpers.datasets import ULP_NUDGE_VARIABLE
+
+    plain = DATASETS[name]().sample(200, seed=5)
+    monkeypatch.setenv(ULP_NUDGE_VARIABLE, "1")
+    nudged = DATASETS[name]().sample(200, seed=5)
+    assert nudged.dtype == np.float32
+    np.testing.assert_array_equal(nudged, np.nextafter(plain, np.float32(np.inf)))

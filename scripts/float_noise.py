@@ -1,0 +1,163 @@
+"""Measure how far every number a notebook prints moves when float rounding changes.
+
+Another CPU rounds some operations differently (NumPy picks SIMD kernels by CPU,
+TensorFlow's oneDNN kernels and thread counts change summation order), and a fit
+of hundreds of steps can amplify a one-ulp difference into a different result.
+This script imitates "another machine" on this one: it runs each notebook at its
+default parameters once per variant below, then lines up every number in every
+text output of every code cell and reports how far each one moved.
+
+    reference   the settings the notebooks use (oneDNN off, NumPy's best SIMD kernels)
+    numpy-simd  NumPy without its AVX2/FMA (x86-64-v3) kernels: other float rounding in exp, sin, tanh, ...
+    onednn      TensorFlow's oneDNN kernels on (other summation order in matrix products)
+    one-thread  TensorFlow with one intra-op thread
+    ulp         every sampled data point moved one float32 ulp (helpers.datasets.ULP_NUDGE_VARIABLE)
+
+Usage (from the repository root, after `bash scripts/run.sh` or `bash scripts/test.sh` made .venv):
+
+    .venv/bin/python scripts/float_noise.py notebooks/02_flow_zoo.ipynb            # run, then report
+    .venv/bin/python scripts/float_noise.py notebooks/02_flow_zoo.ipynb --record   # ... and save the spread
+    .venv/bin/python scripts/float_noise.py --report-only notebooks/02_flow_zoo.ipynb   # report earlier runs
+
+Executed copies go to build/noise/<variant>/. With --record the measured spread of
+each number is written to tests/float_noise/<notebook>.json, which the test suite
+uses to check that every tolerance nbval allows covers the measured spread.
+Two variants run at a time (--jobs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from helpers.datasets import ULP_NUDGE_VARIABLE  # noqa: E402
+
+VARIANTS = {
+    "reference": {},
+    "numpy-simd": {"NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR"},
+    "onednn": {"TF_ENABLE_ONEDNN_OPTS": "1"},
+    "one-thread": {"TF_NUM_INTRAOP_THREADS": "1", "OMP_NUM_THREADS": "1"},
+    "ulp": {ULP_NUDGE_VARIABLE: "1"},
+}
+
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+DURATION = re.compile(r"\b\d+(\.\d+)? s\b")  # masked by tests/nbval_sanitize.cfg too
+
+
+def cell_texts(path: Path) -> list[str]:
+    """Text outputs of each code cell (stdout, stderr, text/plain), wall-clock durations masked."""
+    import nbformat
+
+    texts = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        parts = []
+        for out in cell.outputs:
+            if "text" in out:
+                parts.append(out["text"])
+            elif "data" in out and "image/png" not in out["data"]:
+                parts.append(out["data"].get("text/plain", ""))
+        texts.append(DURATION.sub("<seconds> s", "".join(parts)))
+    return texts
+
+
+def numbers(text: str) -> list[tuple[str, str]]:
+    """(context, literal) for every number in ``text``; context is the text just before it."""
+    return [(text[max(0, m.start() - 40):m.start()].split("\n")[-1], m.group(0)) for m in NUMBER.finditer(text)]
+
+
+def decimals(literal: str) -> int:
+    return len(literal.split(".")[1]) if "." in literal and "e" not in literal.lower() else 0
+
+
+def spread_table(runs: dict[str, Path]) -> dict:
+    """Line up the numbers of several executed copies of one notebook; report each number that moved."""
+    texts = {name: cell_texts(path) for name, path in runs.items()}
+    reference = next(iter(texts))
+    cells = {}
+    for i, ref_text in enumerate(texts[reference]):
+        ref_numbers = numbers(ref_text)
+        entries, layout_differs = [], []
+        per_run = {name: numbers(t[i]) if i < len(t) else [] for name, t in texts.items()}
+        for name, found in per_run.items():
+            skeleton = NUMBER.sub("#", texts[name][i]) if i < len(texts[name]) else None
+            if skeleton != NUMBER.sub("#", ref_text):
+                layout_differs.append(name)
+        for j, (context, literal) in enumerate(ref_numbers):
+            values = {name: float(found[j][1]) for name, found in per_run.items()
+                      if name not in layout_differs and j < len(found)}
+            spread = max(values.values()) - min(values.values())
+            if spread > 0:
+                entries.append({"index": j, "context": context.strip(), "printed": literal,
+                                "decimals": decimals(literal), "spread": round(spread, 10), "values": values})
+        if entries or layout_differs:
+            cells[str(i)] = {"numbers": entries, "layout_differs": layout_differs}
+    return cells
+
+
+def run_variant(notebook: Path, variant: str, out: Path) -> Path:
+    env = dict(os.environ, **VARIANTS[variant])
+    target = out / variant
+    target.mkdir(parents=True, exist_ok=True)
+    log = target / f"{notebook.stem}.log"
+    with open(log, "w") as handle:
+        status = subprocess.call([sys.executable, str(REPO / "scripts" / "run_notebooks.py"), str(notebook),
+                                  "--out", str(target)], env=env, stdout=handle, stderr=subprocess.STDOUT)
+    if status:
+        raise SystemExit(f"{notebook.name} failed under {variant}; see {log}")
+    return target / notebook.name
+
+
+def report(notebook: Path, cells: dict) -> None:
+    print(f"\n{notebook.name}: numbers that moved (code cell index, number index, context, spread)")
+    if not cells:
+        print("  none: every number identical in every variant")
+    for i, cell in cells.items():
+        if cell["layout_differs"]:
+            print(f"  cell {i}: text layout differs in {', '.join(cell['layout_differs'])}")
+        for e in cell["numbers"]:
+            values = " ".join(f"{v:g}" for v in e["values"].values())
+            print(f"  cell {i:>2} #{e['index']:<3} {e['context'][-36:]:>36} {e['printed']:>9}  "
+                  f"spread {e['spread']:.4g}  ({values})")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--out", type=Path, default=REPO / "build" / "noise")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--report-only", action="store_true", help="compare executed copies already in --out")
+    parser.add_argument("--record", action="store_true", help="write tests/float_noise/<notebook>.json")
+    args = parser.parse_args(argv)
+    if "reference" not in args.variants:
+        parser.error("the reference variant is needed")
+    for notebook in (p.resolve() for p in args.notebooks):
+        if not args.report_only:
+            with ThreadPoolExecutor(args.jobs) as pool:
+                list(pool.map(lambda v: run_variant(notebook, v, args.out), args.variants))
+        runs = {v: args.out / v / notebook.name for v in args.variants if (args.out / v / notebook.name).exists()}
+        runs["committed"] = notebook
+        cells = spread_table(runs)
+        report(notebook, cells)
+        if args.record:
+            record = REPO / "tests" / "float_noise" / f"{notebook.stem}.json"
+            record.parent.mkdir(exist_ok=True)
+            record.write_text(json.dumps({"variants": {v: VARIANTS[v] for v in runs if v in VARIANTS},
+                                          "cells": cells}, indent=1) + "\n")
+            print(f"recorded in {record.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
