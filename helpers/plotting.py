@@ -100,16 +100,23 @@ def plot_density_comparison(log_q, log_p, extent, data=None, ratio_clip: float =
     return fig
 
 
-def plot_flow_steps(sample_sets, titles, limits=None, ncols: int = 4, panel_size: float = 2.6):
-    """One scatter panel per stage of a flow (e.g. base, then after each bijector)."""
+def plot_flow_steps(sample_sets, titles, limits=None, ncols: int = 5, width: float = 10.0,
+                    fontsize: float = 10.0):
+    """One scatter panel per stage of a flow (e.g. base, then after each bijector).
+
+    The panels share ``width`` inches in rows of ``ncols``: a figure no wider than
+    the notebook column is shown at full size, so titles of ``fontsize`` points
+    are ``fontsize * dpi / 72`` pixels on screen (tick labels 2 points smaller).
+    """
     n = len(sample_sets)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols, panel_size * nrows),
-                             constrained_layout=True, squeeze=False)
+    panel = width / ncols
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, panel * nrows), constrained_layout=True,
+                             squeeze=False)
     for ax, s, title in zip(axes.flat, sample_sets, titles):
         ax.scatter(s[:, 0], s[:, 1], s=2, alpha=0.5, color="tab:orange", linewidths=0)
-        ax.set_title(title, fontsize="small")
-        ax.tick_params(labelsize="x-small")
+        ax.set_title(title, fontsize=fontsize)
+        ax.tick_params(labelsize=fontsize - 2)
         if limits is not None:
             ax.set_xlim(*limits[0])
             ax.set_ylim(*limits[1])
@@ -136,34 +143,55 @@ def plot_loss_curves(curves: dict, bound: float | None = None, bound_label="exac
     return ax
 
 
-def draw_flow_diagram(stages, top_caption="sampling: $x = f(z)$",
-                      bottom_caption=r"density: $z = f^{-1}(x)$, $\log q(x) = \log p_Z(z) + \log|\det J_{f^{-1}}(x)|$"):
-    """A left-to-right block diagram: base distribution, one box per stage, data.
+def draw_flow_diagram(stages, per_row: int = 6, width: float = 10.0, fontsize: float = 10.0,
+                      top_caption="sampling, $x = f(z)$: follow the arrows from the base to the data",
+                      bottom_caption=r"density: undo the boxes against the arrows, $z = f^{-1}(x)$, "
+                                     r"$\log q(x) = \log p_Z(z) - \log|\det J_f(z)|$"):
+    """A block diagram: base distribution, one box per stage, data, in rows of ``per_row`` boxes.
 
-    ``stages`` is a list of box labels, in the order the flow applies them.
+    ``stages`` is a list of box labels, in the order the flow applies them. The
+    rows run as a snake (left to right, then right to left, ...), joined by
+    arrows, so that a long flow fits ``width`` inches: a figure no wider than
+    the notebook column is shown at full size, and ``fontsize`` points are
+    ``fontsize * dpi / 72`` pixels on screen.
     """
     labels = ["base\n" + r"$z \sim \mathcal{N}(0, I)$"] + list(stages) + ["data\n$x$"]
     n = len(labels)
-    width = max(8.0, 1.2 * n)
-    fig, ax = plt.subplots(figsize=(width, 2.2))
-    ax.set_xlim(0, n)
-    ax.set_ylim(0, 2.2)
+    cols = min(per_row, n)
+    rows = math.ceil(n / cols)
+    top, bottom = 0.45, 0.4  # caption space above and below the boxes, in box rows
+    height_units = rows + top + bottom
+    fig, ax = plt.subplots(figsize=(width, width / cols * height_units * 0.62))
+    ax.set_xlim(0, cols)
+    ax.set_ylim(-bottom, rows + top)
+    ax.set_position([0, 0, 1, 1])
     ax.axis("off")
+    box_w, box_h = 0.84, 0.6
+
+    def centre(i):
+        row, k = divmod(i, cols)
+        col = k if row % 2 == 0 else cols - 1 - k
+        return col + 0.5, rows - row - 0.5
+
     for i, text in enumerate(labels):
+        x, y = centre(i)
         end = i in (0, n - 1)
-        box = FancyBboxPatch((i + 0.06, 0.75), 0.88, 0.7, boxstyle="round,pad=0.02",
-                             fc="#dbe9f6" if end else "#fde7c8", ec="0.3")
-        ax.add_patch(box)
-        ax.text(i + 0.5, 1.1, text, ha="center", va="center", fontsize=7.5)
+        ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h, boxstyle="round,pad=0.02",
+                                    fc="#dbe9f6" if end else "#fde7c8", ec="0.3"))
+        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, linespacing=1.4)
         if i < n - 1:
-            ax.add_patch(FancyArrowPatch((i + 0.94, 1.1), (i + 1.06, 1.1), arrowstyle="-|>",
-                                         mutation_scale=10, color="0.2"))
-    ax.add_patch(FancyArrowPatch((0.5, 1.7), (n - 0.5, 1.7), arrowstyle="-|>", mutation_scale=14,
-                                 color="tab:orange", connectionstyle="arc3,rad=0"))
-    ax.text(n / 2, 1.85, top_caption, ha="center", fontsize=9, color="tab:orange")
-    ax.add_patch(FancyArrowPatch((n - 0.5, 0.5), (0.5, 0.5), arrowstyle="-|>", mutation_scale=14,
-                                 color="tab:blue"))
-    ax.text(n / 2, 0.15, bottom_caption, ha="center", fontsize=9, color="tab:blue")
+            (x1, y1), (x2, y2) = centre(i), centre(i + 1)
+            if y1 == y2:  # along a row
+                step = math.copysign(box_w / 2 + 0.02, x2 - x1)
+                start, stop = (x1 + step, y1), (x2 - step, y2)
+            else:  # down to the next row
+                start, stop = (x1, y1 - box_h / 2 - 0.02), (x2, y2 + box_h / 2 + 0.02)
+            ax.add_patch(FancyArrowPatch(start, stop, arrowstyle="-|>", mutation_scale=12, color="0.2",
+                                         shrinkA=0, shrinkB=0))
+    ax.text(cols / 2, rows + top / 2, top_caption, ha="center", va="center", fontsize=fontsize + 0.5,
+            color="tab:orange")
+    ax.text(cols / 2, -bottom / 2, bottom_caption, ha="center", va="center", fontsize=fontsize + 0.5,
+            color="tab:blue")
     return fig
 
 

@@ -43,6 +43,48 @@ def test_flow_steps_one_panel_per_stage_and_no_extra_axes_drawn():
     assert [ax.get_title() for ax in visible] == ["s0", "s1", "s2", "s3", "s4"]
 
 
+# The notebooks' figures are PNGs at 90 dpi. JupyterLab, GitHub and nbviewer shrink an image wider than the
+# notebook column (about 900-1000 px), so a figure is only as readable as its text is at its displayed size:
+# the figures below must fit the column at full size, with text of at least 10 px.
+DPI = 90
+COLUMN_PX = 920
+
+
+def _pixels(points):
+    return points * DPI / 72
+
+
+def test_flow_steps_titles_readable_at_full_size_and_not_overlapping():
+    titles = ["base $z \\sim \\mathcal{N}(0, I)$"] + [f"after {kind} {i}" for i in range(1, 8)
+                                                       for kind in ("affine", "leaky ReLU")]
+    titles += ["after affine 8", "data space (un-standardised)"]
+    stages = [np.random.default_rng(i).normal(size=(50, 2)) * (i + 1) for i in range(len(titles))]
+    fig = plotting.plot_flow_steps(stages, titles)
+    fig.set_dpi(DPI)
+    assert fig.get_size_inches()[0] * DPI <= COLUMN_PX
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    boxes = []
+    for ax in fig.axes:
+        if ax.axison:
+            assert _pixels(ax.title.get_fontsize()) >= 10, ax.get_title()
+            assert all(_pixels(t.get_fontsize()) >= 10 for t in ax.get_xticklabels() + ax.get_yticklabels())
+            boxes.append(ax.title.get_window_extent(renderer))
+    assert len(boxes) == len(titles)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), "two panel titles overlap"
+
+
+def _diagram_stages(n_layers=8):
+    stages = []
+    for i in range(1, n_layers + 1):
+        stages.append(f"affine {i}\n$Q(\\theta_{{{i}}})T_{{{i}}}z + b_{{{i}}}$")
+        if i < n_layers:
+            stages.append(f"leaky\nReLU {i}")
+    return stages + ["un-\nstandardise"]
+
+
 def test_loss_curves_and_bound():
     ax = plotting.plot_loss_curves({"a": [3.0, 2.0, 1.0]}, bound=0.5)
     assert len(ax.lines) == 2 and "0.5000" in ax.get_legend().get_texts()[1].get_text()
@@ -52,6 +94,34 @@ def test_flow_diagram_has_a_box_per_stage_plus_base_and_data():
     fig = plotting.draw_flow_diagram(["a", "b", "c"])
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "a" in texts and "c" in texts and any("mathcal{N}" in t for t in texts)
+
+
+def test_flow_diagram_of_notebook_01_fits_the_column_with_readable_text_inside_its_boxes():
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    stages = _diagram_stages()
+    fig = plotting.draw_flow_diagram(stages)
+    fig.set_dpi(DPI)
+    assert fig.get_size_inches()[0] * DPI <= COLUMN_PX
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    fig.draw(renderer)
+    assert all(_pixels(t.get_fontsize()) >= 10 for t in ax.texts)
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert len(boxes) == len(stages) + 2 and len(arrows) == len(boxes) - 1  # base, stages, data, chained
+    labels = ax.texts[:len(boxes)]
+    for box, label in zip(boxes, labels):
+        outline, text = box.get_window_extent(renderer), label.get_window_extent(renderer)
+        assert outline.x0 < text.x0 and text.x1 < outline.x1 and outline.y0 < text.y0 and text.y1 < outline.y1, \
+            f"label {label.get_text()!r} sticks out of its box"
+    extents = [b.get_window_extent(renderer) for b in boxes]
+    for i, a in enumerate(extents):
+        for b in extents[i + 1:]:
+            assert not a.overlaps(b), "two boxes overlap"
+    for caption in ax.texts[len(boxes):]:  # the captions are inside the figure
+        extent = caption.get_window_extent(renderer)
+        assert extent.x0 >= 0 and extent.x1 <= fig.bbox.width, caption.get_text()
 
 
 def test_samples_over_data_labels_counts():
