@@ -2,17 +2,18 @@
 
 It also teaches nbval one thing: numbers compared within a tolerance. A fit of
 hundreds of steps turns the last-bit rounding differences between CPUs into
-visibly different results (measured with ``scripts/float_noise.py``). A code cell
-whose metadata holds
+visibly different results; ``scripts/float_noise.py`` measures how far each
+printed number moves. A code cell whose metadata holds
 
-    "nbval-tolerance": [["KL +(\\d+\\.\\d+)", 0.05], ["at epoch +(\\d+)", 200]]
+    "nbval-tolerance": {"8": 0.075, "10": 0.075}
 
-has each listed number (the regular expression's one group; matches paired in
-order between the committed and the new output) accepted when it is within the
-absolute tolerance of the committed one. Everything else in the cell's output,
-other numbers included, must still match exactly, and a number outside its
-tolerance fails as before. ``tests/test_float_noise.py`` checks that every
-tolerance covers the spread measured for its numbers.
+accepts a new output whose text differs from the committed one only in the
+numbers listed there (by their position among the numbers in the cell's text
+outputs, counted from 0, wall-clock durations not counted), each within its
+absolute tolerance, and in the spaces that pad them. Everything else, every
+other number included, must match exactly, and a number outside its tolerance
+fails as before. ``tests/test_float_noise.py`` checks that each tolerance covers
+the spread measured for its number.
 """
 
 from __future__ import annotations
@@ -26,55 +27,62 @@ import re
 os.environ["FLOW_TUTORIALS_PROGRESS"] = "0"
 
 TOLERANCE_KEY = "nbval-tolerance"
+NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+DURATION = re.compile(r"\b\d+(\.\d+)? s\b")  # as in tests/nbval_sanitize.cfg
+DURATION_MASK = "<seconds> s"
 
 
-def within_tolerance(reference: str, new: str, rules) -> str:
-    """``new`` with each number that a rule covers replaced by the reference's, if within tolerance.
+def text_items(outputs):
+    """(output, key, text) for every text nbval compares in ``outputs``, in order, durations masked."""
+    for output in outputs:
+        if isinstance(output.get("text"), str):
+            yield output, None, DURATION.sub(DURATION_MASK, output["text"])
+        for mime, value in output.get("data", {}).items():
+            if mime.startswith("text/") and isinstance(value, str):
+                yield output, mime, DURATION.sub(DURATION_MASK, value)
 
-    ``rules`` is a list of ``[pattern, tolerance]``; each pattern has one group,
-    the number. A match within tolerance is replaced as a whole, so padding
-    that depends on the number's width (``at epoch  30`` / ``at epoch 120``) is
-    covered by a pattern that includes it. When a rule matches a different number of times in the two
-    texts, or a pair differs by more than its tolerance, those numbers are left
-    as they are, so the comparison that follows reports them.
+
+def numbers_in(outputs) -> list[str]:
+    """Every number in the texts of ``outputs``, in the order the tolerance indices count them."""
+    return [m.group(0) for _, _, text in text_items(outputs) for m in NUMBER.finditer(text)]
+
+
+def _skeleton(text):
+    return re.sub(r"[ \t]+", " ", NUMBER.sub("#", text))
+
+
+def matches_within(reference: str, new: str, tolerances: dict, first_index: int = 0) -> bool:
+    """True if ``new`` reads as ``reference`` but for tolerated numbers (and their padding).
+
+    ``tolerances`` maps a number's index (as a string, counted from
+    ``first_index`` for this text's first number) to its absolute tolerance;
+    numbers without an entry must be equal.
     """
-    for pattern, tolerance in rules:
-        regex = re.compile(pattern)
-        ref_matches, new_matches = list(regex.finditer(reference)), list(regex.finditer(new))
-        if len(ref_matches) != len(new_matches):
-            continue
-        pieces, last = [], 0
-        for ref_m, new_m in zip(ref_matches, new_matches):
-            if abs(float(ref_m.group(1)) - float(new_m.group(1))) <= tolerance:
-                pieces += [new[last:new_m.start()], ref_m.group(0)]  # the whole match: padding too
-                last = new_m.end()
-        new = "".join(pieces) + new[last:]
-    return new
+    ref_numbers, new_numbers = NUMBER.findall(reference), NUMBER.findall(new)
+    if len(ref_numbers) != len(new_numbers) or _skeleton(reference) != _skeleton(new):
+        return False
+    for j, (a, b) in enumerate(zip(ref_numbers, new_numbers)):
+        if a != b and abs(float(a) - float(b)) > tolerances.get(str(first_index + j), -1.0):
+            return False
+    return True
 
 
-def _output_texts(output):
-    "(key, text) pairs of one output that nbval compares as text."
-    if "text" in output:
-        yield ("text",), output["text"]
-    for mime, value in output.get("data", {}).items():
-        if mime.startswith("text/"):
-            yield ("data", mime), value
-
-
-def apply_tolerance(new_outputs, reference_outputs, rules):
-    """Copies of ``new_outputs`` whose numbers within tolerance read as in ``reference_outputs``."""
+def apply_tolerance(new_outputs, reference_outputs, tolerances: dict):
+    """Copies of ``new_outputs``; each text that matches its reference within tolerance reads as it."""
     new_outputs = copy.deepcopy(new_outputs)
-    for new, ref in zip(new_outputs, reference_outputs):
-        if new.get("output_type") != ref.get("output_type") or new.get("name") != ref.get("name"):
-            continue
-        ref_texts = dict(_output_texts(ref))
-        for key, text in list(_output_texts(new)):
-            if key in ref_texts and isinstance(text, str) and isinstance(ref_texts[key], str):
-                aligned = within_tolerance(ref_texts[key], text, rules)
-                if key == ("text",):
-                    new["text"] = aligned
-                else:
-                    new["data"][key[1]] = aligned
+    ref_items = list(text_items(reference_outputs))
+    new_items = list(text_items(new_outputs))
+    if [(o.get("output_type"), o.get("name"), k) for o, k, _ in ref_items] != \
+            [(o.get("output_type"), o.get("name"), k) for o, k, _ in new_items]:
+        return new_outputs  # other outputs: nbval reports them
+    index = 0
+    for (_, key, ref_text), (output, _, new_text) in zip(ref_items, new_items):
+        if matches_within(ref_text, new_text, tolerances, index):
+            if key is None:
+                output["text"] = ref_text
+            else:
+                output["data"][key] = ref_text
+        index += len(NUMBER.findall(ref_text))
     return new_outputs
 
 
@@ -86,9 +94,9 @@ def _install_nbval_tolerance():
     compare = IPyNbCell.compare_outputs
 
     def compare_outputs(self, test, ref, skip_compare=None):
-        rules = self.cell.metadata.get(TOLERANCE_KEY)
-        if rules:
-            test = apply_tolerance(test, ref, rules)
+        tolerances = self.cell.metadata.get(TOLERANCE_KEY)
+        if tolerances:
+            test = apply_tolerance(test, ref, tolerances)
         return compare(self, test, ref, skip_compare)
 
     IPyNbCell.compare_outputs = compare_outputs

@@ -39,6 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from conftest import NUMBER, text_items  # noqa: E402  (the numbers nbval's tolerance counts)
 from helpers.datasets import ULP_NUDGE_VARIABLE  # noqa: E402
 
 VARIANTS = {
@@ -49,31 +50,28 @@ VARIANTS = {
     "ulp": {ULP_NUDGE_VARIABLE: "1"},
 }
 
-NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
-DURATION = re.compile(r"\b\d+(\.\d+)? s\b")  # masked by tests/nbval_sanitize.cfg too
 
 
-def cell_texts(path: Path) -> list[str]:
-    """Text outputs of each code cell (stdout, stderr, text/plain), wall-clock durations masked."""
+def cell_outputs(path: Path) -> list[list]:
+    """The outputs of each code cell, streams merged as nbval merges them (papermill's injected cell left out)."""
     import nbformat
+    from nbval.plugin import coalesce_streams
 
-    texts = []
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type != "code":
-            continue
-        parts = []
-        for out in cell.outputs:
-            if "text" in out:
-                parts.append(out["text"])
-            elif "data" in out and "image/png" not in out["data"]:
-                parts.append(out["data"].get("text/plain", ""))
-        texts.append(DURATION.sub("<seconds> s", "".join(parts)))
-    return texts
+    return [coalesce_streams(cell.outputs) for cell in nbformat.read(path, as_version=4).cells
+            if cell.cell_type == "code" and "injected-parameters" not in cell.metadata.get("tags", [])]
 
 
-def numbers(text: str) -> list[tuple[str, str]]:
-    """(context, literal) for every number in ``text``; context is the text just before it."""
-    return [(text[max(0, m.start() - 40):m.start()].split("\n")[-1], m.group(0)) for m in NUMBER.finditer(text)]
+def numbers(outputs) -> list[tuple[str, str]]:
+    """(context, literal) for every number nbval compares in ``outputs``; context is the text before it."""
+    found = []
+    for _, _, text in text_items(outputs):
+        found += [(text[max(0, m.start() - 40):m.start()].split("\n")[-1], m.group(0))
+                  for m in NUMBER.finditer(text)]
+    return found
+
+
+def skeleton(outputs) -> str:
+    return "\n".join(re.sub(r"[ \t]+", " ", NUMBER.sub("#", text)) for _, _, text in text_items(outputs))
 
 
 def decimals(literal: str) -> int:
@@ -82,20 +80,16 @@ def decimals(literal: str) -> int:
 
 def spread_table(runs: dict[str, Path]) -> dict:
     """Line up the numbers of several executed copies of one notebook; report each number that moved."""
-    texts = {name: cell_texts(path) for name, path in runs.items()}
-    reference = next(iter(texts))
+    outputs = {name: cell_outputs(path) for name, path in runs.items()}
+    reference = next(iter(outputs))
     cells = {}
-    for i, ref_text in enumerate(texts[reference]):
-        ref_numbers = numbers(ref_text)
-        entries, layout_differs = [], []
-        per_run = {name: numbers(t[i]) if i < len(t) else [] for name, t in texts.items()}
-        for name, found in per_run.items():
-            skeleton = NUMBER.sub("#", texts[name][i]) if i < len(texts[name]) else None
-            if skeleton != NUMBER.sub("#", ref_text):
-                layout_differs.append(name)
-        for j, (context, literal) in enumerate(ref_numbers):
-            values = {name: float(found[j][1]) for name, found in per_run.items()
-                      if name not in layout_differs and j < len(found)}
+    for i, ref_outputs in enumerate(outputs[reference]):
+        entries = []
+        per_run = {name: o[i] if i < len(o) else [] for name, o in outputs.items()}
+        layout_differs = [name for name, o in per_run.items() if skeleton(o) != skeleton(ref_outputs)]
+        found = {name: numbers(o) for name, o in per_run.items() if name not in layout_differs}
+        for j, (context, literal) in enumerate(numbers(ref_outputs)):
+            values = {name: float(f[j][1]) for name, f in found.items()}
             spread = max(values.values()) - min(values.values())
             if spread > 0:
                 entries.append({"index": j, "context": context.strip(), "printed": literal,
