@@ -263,23 +263,44 @@ def _outline(ax, mask, extent, color, label=None, ls="-"):
         ax.plot([], [], color=color, lw=1.0, ls=ls, label=label)
 
 
-def plot_cv_maps(cv_maps: dict, extent, low=None, central=None, data: dict | None = None,
-                 cv_range=(0.02, 5.0), panel_size: float = 3.6):
-    """Coefficient of variation of the density across posterior draws, one panel per model.
+def plot_spread_maps(spread_maps: dict, extent, low=None, central=None, data: dict | None = None,
+                     value_range=None, label="sd of $\\log q(x)$ across posterior draws (nats)",
+                     panel_size: float = 3.6):
+    """A spread of the density across posterior draws (e.g. ``log_density_sd``), one panel per model.
 
-    ``cv_maps`` maps a panel title to a 2-D array on the grid (see ``density_grid``);
-    all panels share one logarithmic colour scale. ``low`` and ``central`` are
-    optional boolean masks, outlined in red (dashed) and white; ``data`` maps the
-    same titles to the training points to overlay.
+    ``spread_maps`` maps a panel title to a 2-D array of positive values on the
+    grid (see ``density_grid``); all panels share one logarithmic colour scale.
+    By default the scale runs from the smallest to the largest value over all
+    panels, so no cell is clipped. With ``value_range=(vmin, vmax)`` cells
+    outside it take the end colours, and the colour bar gets a pointed end on
+    each side where some cell was clipped (``extend``), so clipping is never
+    hidden. ``low`` and ``central`` are optional boolean masks, outlined in red
+    (dashed) and white; ``data`` maps the same titles to the training points to overlay.
     """
     from matplotlib.colors import LogNorm
 
-    n = len(cv_maps)
+    values = [np.asarray(v, dtype=np.float64) for v in spread_maps.values()]
+    if any(not np.isfinite(v).all() for v in values):
+        raise ValueError("spread maps must be finite")
+    positive = [v[v > 0] for v in values]
+    if not any(p.size for p in positive):
+        raise ValueError("spread maps need at least one positive value for a logarithmic scale")
+    lo = min(float(p.min()) for p in positive if p.size)
+    hi = max(float(v.max()) for v in values)
+    vmin, vmax = (lo, hi) if value_range is None else (float(value_range[0]), float(value_range[1]))
+    if not 0 < vmin < vmax:
+        raise ValueError(f"value_range must satisfy 0 < vmin < vmax, got {(vmin, vmax)}")
+    below = any((v < vmin).any() for v in values)
+    above = any((v > vmax).any() for v in values)
+    extend = {(False, False): "neither", (True, False): "min", (False, True): "max", (True, True): "both"}[
+        (below, above)]
+
+    n = len(spread_maps)
     fig, axes = plt.subplots(1, n, figsize=(panel_size * n + 1.2, panel_size * 0.95),
                              constrained_layout=True, squeeze=False)
-    norm = LogNorm(*cv_range)
-    for ax, (title, cv) in zip(axes[0], cv_maps.items()):
-        im = ax.imshow(np.clip(cv, *cv_range), origin="lower", extent=extent, aspect="auto",
+    norm = LogNorm(vmin, vmax)
+    for ax, (title, spread) in zip(axes[0], zip(spread_maps, values)):
+        im = ax.imshow(np.clip(spread, vmin, vmax), origin="lower", extent=extent, aspect="auto",
                        cmap="magma", norm=norm)
         if data is not None and title in data:
             pts = data[title]
@@ -293,7 +314,7 @@ def plot_cv_maps(cv_maps: dict, extent, low=None, central=None, data: dict | Non
     if central is not None or low is not None:
         axes[0, 0].legend(loc="lower right", fontsize="x-small", facecolor="0.3", edgecolor="0.3",
                           labelcolor="white", framealpha=0.9)
-    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.9, label="coefficient of variation of $q(x)$")
+    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.9, label=label, extend=extend)
     return fig
 
 

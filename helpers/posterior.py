@@ -5,11 +5,14 @@ A Bayesian flow is not one density but a distribution over densities. Evaluate
 array of shape ``(S, N)``; the functions here turn that stack into
 
 - the posterior predictive density, the mean density over draws (in logs, computed stably);
-- the spread of the density across draws: its standard deviation and its
-  coefficient of variation (standard deviation over mean);
-- the regions in which to compare that spread: where the exact density holds
+- the spread across draws: the standard deviation of the log-density (in nats;
+  it settles as ``S`` grows), and the standard deviation and coefficient of
+  variation (standard deviation over mean) of the density itself (which, for a
+  heavy-tailed spread, keep growing with ``S``: see ``density_spread``), and
+  the share of the summed density that the largest draw holds;
+- the regions in which to compare a spread: where the exact density holds
   the lowest 1 % of the mass (little or no data) and where it holds the central
-  50 % (most of the data).
+  50 % (most of the data), and the mean of a per-cell quantity over each.
 
 Everything works in float64 and with log-densities shifted by their per-point
 maximum, so densities far below the float range (log q = -1000) cause no
@@ -59,7 +62,11 @@ def density_spread(log_q_draws) -> tuple[np.ndarray, np.ndarray]:
     which is scale-free: 0.1 means the draws disagree by about 10 % there,
     whatever the density's size. ``cv`` is 0 where the mean density is 0.
     With ``S`` draws the coefficient of variation is at most ``sqrt(S - 1)``
-    (one draw holding all the density).
+    (one draw holding all the density). Where the density's spread across
+    draws is heavy-tailed (e.g. log-normal with a standard deviation of a few
+    nats, whose true coefficient of variation ``sqrt(exp(sd**2) - 1)`` is in the
+    thousands), the sample value is set by that bound and by the rare largest
+    draw, and grows with ``S`` instead of settling: use ``log_density_sd`` there.
     """
     arr = _as_draws(log_q_draws)
     scaled, m = _shifted(arr)
@@ -70,6 +77,40 @@ def density_spread(log_q_draws) -> tuple[np.ndarray, np.ndarray]:
         cv = np.where(mean > 0, sd / np.where(mean > 0, mean, 1.0), 0.0)
         std = sd * np.exp(m)
     return std, cv
+
+
+def log_density_sd(log_q_draws) -> np.ndarray:
+    r"""Standard deviation of the log-density across draws, per point, in nats.
+
+    ``log_q_draws`` has shape ``(S, N)`` with ``S >= 2`` and every value finite;
+    returns shape ``(N,)``, the sample standard deviation (divisor ``S - 1``) of
+    each column. 0.1 means the drawn densities differ by about 10 % (for small
+    spreads it equals the density's coefficient of variation), 2.3 by about a
+    factor of 10. Unlike the coefficient of variation it has no ceiling set by
+    ``S``: it converges as draws are added whenever the log-density has a finite
+    variance across the posterior.
+    """
+    arr = _as_draws(log_q_draws)
+    if arr.shape[0] < 2:
+        raise ParameterError(f"log_q_draws needs at least 2 draws for a spread, got {arr.shape[0]}")
+    if not np.isfinite(arr).all():
+        raise ParameterError("log_q_draws must be finite (no -inf) for the spread of the log-density")
+    return arr.std(axis=0, ddof=1)
+
+
+def largest_draw_share(log_q_draws) -> np.ndarray:
+    r"""Share of the summed density that the single largest draw holds, per point: :math:`\max_s q_s / \sum_s q_s`.
+
+    Returns shape ``(N,)``, between ``1/S`` (all draws equal) and 1 (one draw
+    holds everything); NaN where every draw is ``-inf``. Where it is close to 1,
+    the mean and the standard deviation of the density across draws are set by
+    one draw, and so is their ratio, the coefficient of variation.
+    """
+    arr = _as_draws(log_q_draws)
+    scaled, _ = _shifted(arr)
+    total = scaled.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, scaled.max(axis=0) / np.where(total > 0, total, 1.0), np.nan)
 
 
 def mass_regions(log_p, low_mass: float = 0.01, central_mass: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
@@ -107,18 +148,21 @@ def mass_regions(log_p, low_mass: float = 0.01, central_mass: float = 0.5) -> tu
     return low.reshape(lp.shape), central.reshape(lp.shape)
 
 
-def region_cv(cv, low, central) -> dict:
-    """Mean coefficient of variation in the low-data and central regions, and their ratio.
+def region_means(values, low, central) -> dict:
+    """Mean of a per-cell quantity (e.g. a spread) over the low-data and central regions, and their ratio.
 
-    Returns ``{"low": ..., "central": ..., "ratio": low / central}`` (ratio
-    ``inf`` when the central value is 0). Both regions must be non-empty.
+    ``values``, ``low`` and ``central`` hold one entry per grid cell (any
+    shape, the same size; the masks as from ``mass_regions``). Returns
+    ``{"low": ..., "central": ..., "ratio": low / central}`` (ratio ``inf``
+    when the central mean is 0). Both regions must be non-empty.
     """
-    cv = np.asarray(cv, dtype=np.float64).reshape(-1)
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
     low = np.asarray(low, dtype=bool).reshape(-1)
     central = np.asarray(central, dtype=bool).reshape(-1)
-    if not (cv.shape == low.shape == central.shape):
-        raise ParameterError(f"cv, low and central must have the same size, got {cv.size}, {low.size}, {central.size}")
+    if not (values.shape == low.shape == central.shape):
+        raise ParameterError(f"values, low and central must have the same size, "
+                             f"got {values.size}, {low.size}, {central.size}")
     if not low.any() or not central.any():
         raise ParameterError("both regions must hold at least one cell")
-    lo, ce = float(cv[low].mean()), float(cv[central].mean())
+    lo, ce = float(values[low].mean()), float(values[central].mean())
     return {"low": lo, "central": ce, "ratio": lo / ce if ce > 0 else float("inf")}

@@ -124,10 +124,16 @@ def test_bayesian_flow_with_other_parameters_writes_its_metrics(tmp_path):
     assert (m["seed"], m["n_train"], m["n_draws"], m["resolution"], m["headline"]) == (2, 128, 10, 30, "kl_gap")
     assert set(m["by_size"]) == {"64", "128", "256"}
     for size, numbers in m["by_size"].items():
-        for key in ("kl_point", "kl_predictive", "kl_gap", "cv_low", "cv_central", "cv_ratio"):
+        for key in ("kl_point", "kl_predictive", "kl_gap", "sd_log_q_low", "sd_log_q_central", "sd_log_q_ratio"):
             assert math.isfinite(numbers[key]), (size, key)
         assert numbers["kl_gap"] == pytest.approx(numbers["kl_predictive"] - numbers["kl_point"])
     assert m["kl_gap"] == m["by_size"]["128"]["kl_gap"]
+    # the spread against the number of draws: n_draws and twice as many; at n_draws the headline's own numbers
+    assert set(m["spread_by_draws"]) == {"10", "20"}
+    for key in ("sd_log_q_low", "sd_log_q_central", "sd_log_q_ratio", "cv_low", "cv_central", "cv_ratio"):
+        assert math.isfinite(m["spread_by_draws"]["20"][key]), key
+    assert m["spread_by_draws"]["10"]["sd_log_q_ratio"] == m["sd_log_q_ratio"]
+    assert m["spread_by_draws"]["10"]["cv_low"] <= math.sqrt(10 - 1) + 1e-9
 
 
 def test_bayesian_flow_needs_at_least_two_draws(tmp_path):

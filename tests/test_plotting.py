@@ -128,3 +128,49 @@ def test_samples_over_data_labels_counts():
     ax = plotting.plot_samples_over_data(np.zeros((7, 2)), np.ones((9, 2)))
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["data (7)", "flow samples (9)"]
+
+
+# --- posterior over densities (03_bayesian_flow) ----------------------------------------------
+
+def _spread_images(fig):
+    return [ax.images[0] for ax in fig.axes if ax.images]
+
+
+def test_spread_maps_default_scale_spans_every_value_and_clips_nothing():
+    rng = np.random.default_rng(0)
+    maps = {"a": np.exp(rng.normal(size=(20, 20))), "b": 50.0 * np.exp(rng.normal(size=(20, 20)))}
+    low = np.zeros((20, 20), dtype=bool)
+    low[:3] = True
+    fig = plotting.plot_spread_maps(maps, (0, 1, 0, 1), low=low, central=~low)
+    images = _spread_images(fig)
+    assert len(images) == 2 and images[0].get_clim() == images[1].get_clim()
+    vmin, vmax = images[0].get_clim()
+    assert vmin == pytest.approx(min(m.min() for m in maps.values()))
+    assert vmax == pytest.approx(max(m.max() for m in maps.values()))
+    assert images[-1].colorbar.extend == "neither"  # the one colour bar, drawn for the last panel
+
+
+@pytest.mark.parametrize("value_range, extend", [((0.5, 5.0), "max"), ((2.0, 50.0), "min"),
+                                                 ((2.0, 5.0), "both"), ((0.5, 50.0), "neither")])
+def test_spread_maps_colour_bar_shows_clipping(value_range, extend):
+    spread = np.array([[1.0, 3.0], [10.0, 20.0]])
+    fig = plotting.plot_spread_maps({"a": spread}, (0, 1, 0, 1), value_range=value_range)
+    image = _spread_images(fig)[0]
+    assert image.get_clim() == value_range
+    assert image.colorbar.extend == extend
+
+
+def test_spread_maps_refuse_values_a_log_scale_cannot_show():
+    with pytest.raises(ValueError, match="positive"):
+        plotting.plot_spread_maps({"a": np.zeros((3, 3))}, (0, 1, 0, 1))
+    with pytest.raises(ValueError, match="finite"):
+        plotting.plot_spread_maps({"a": np.full((3, 3), np.nan)}, (0, 1, 0, 1))
+
+
+def test_predictive_density_shares_the_exact_density_scale():
+    banana = Banana()
+    points, shape, extent, _ = plotting.density_grid(banana.limits, resolution=30)
+    log_p = banana.log_prob(points).reshape(shape)
+    fig = plotting.plot_predictive_density(log_p - 0.2, log_p, extent, data=np.zeros((5, 2)))
+    images = _spread_images(fig)
+    assert len(images) == 2 and images[0].get_clim() == images[1].get_clim() == (0.0, np.exp(log_p).max())

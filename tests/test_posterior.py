@@ -1,4 +1,4 @@
-"""Tests of helpers.posterior: posterior predictive density, spread across draws, mass regions."""
+"""Tests of helpers.posterior: posterior predictive density, spreads across draws, mass regions."""
 
 import math
 
@@ -7,7 +7,8 @@ import pytest
 
 from helpers.datasets import Banana
 from helpers.plotting import density_grid
-from helpers.posterior import density_spread, mass_regions, predictive_log_density, region_cv
+from helpers.posterior import (density_spread, largest_draw_share, log_density_sd, mass_regions,
+                               predictive_log_density, region_means)
 from helpers.validation import ParameterError
 
 
@@ -83,11 +84,60 @@ def test_mass_regions_on_a_tiny_grid():
     assert central.tolist() == [False, False, True, False]
 
 
-def test_region_cv_ratio():
-    cv = np.array([2.0, 4.0, 0.5, 1.0])
-    out = region_cv(cv, [True, True, False, False], [False, False, True, True])
+def test_region_means_ratio():
+    values = np.array([2.0, 4.0, 0.5, 1.0])
+    out = region_means(values, [True, True, False, False], [False, False, True, True])
     assert out == {"low": 3.0, "central": 0.75, "ratio": 4.0}
-    assert region_cv(cv * 0 + [1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0])["ratio"] == math.inf
+    assert region_means(values * 0 + [1, 1, 0, 0], [1, 0, 0, 0], [0, 0, 1, 0])["ratio"] == math.inf
+    # any shape, as long as the sizes agree (a grid and its masks)
+    grid = np.arange(6.0).reshape(2, 3)
+    low = np.array([[True, False, False], [False, False, False]])
+    assert region_means(grid, low, ~low)["central"] == pytest.approx(3.0)
+
+
+def test_log_density_sd_known_values_and_matches_numpy():
+    # log-densities 0 and 2 (and the same 1000 nats down): sample sd sqrt(2)
+    for offset in (0.0, -1000.0):
+        np.testing.assert_allclose(log_density_sd(np.array([[0.0], [2.0]]) + offset), [math.sqrt(2.0)], rtol=1e-12)
+    rng = np.random.default_rng(2)
+    log_q = rng.normal(-3.0, 1.5, size=(40, 25))
+    np.testing.assert_allclose(log_density_sd(log_q), log_q.std(axis=0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(log_density_sd(np.tile(np.linspace(-900.0, 2.0, 7), (10, 1))), 0.0, atol=1e-12)
+
+
+def test_small_spreads_of_the_log_density_equal_the_coefficient_of_variation():
+    rng = np.random.default_rng(3)
+    log_q = rng.normal(-2.0, 0.01, size=(400, 50))  # the densities differ by about 1 %
+    np.testing.assert_allclose(log_density_sd(log_q), density_spread(log_q)[1], rtol=0.02)
+
+
+def test_log_density_sd_converges_where_the_coefficient_of_variation_does_not():
+    # log-normal densities with a 3-nat spread: true CV sqrt(exp(9) - 1) = 90, far beyond sqrt(S - 1) for S <= 1000
+    rng = np.random.default_rng(4)
+    log_q = rng.normal(0.0, 3.0, size=(1000, 500))
+    sd = {s: log_density_sd(log_q[:s]).mean() for s in (10, 100, 1000)}
+    cv = {s: density_spread(log_q[:s])[1] for s in (10, 100, 1000)}
+    for s in sd:
+        assert abs(sd[s] / 3.0 - 1.0) < 0.05, (s, sd[s])  # mean over 500 points of the sample sd (3 % low at 10)
+        assert cv[s].max() <= math.sqrt(s - 1) + 1e-9
+    assert cv[100].mean() > 2 * cv[10].mean() and cv[1000].mean() > 2 * cv[100].mean()  # 2.0, 4.9, 10.5
+
+
+def test_largest_draw_share():
+    # densities 1, 1, 2 -> 2/4; equal draws -> 1/S; one draw 1000 nats above the rest -> 1; all -inf -> NaN
+    log_q = np.array([[0.0, -5.0, -1000.0, -np.inf],
+                      [0.0, -5.0, -2000.0, -np.inf],
+                      [math.log(2.0), -5.0, -2000.0, -np.inf]])
+    out = largest_draw_share(log_q)
+    np.testing.assert_allclose(out[:3], [0.5, 1 / 3, 1.0], rtol=1e-12)
+    assert math.isnan(out[3])
+
+
+def test_log_density_sd_needs_two_finite_draws():
+    with pytest.raises(ParameterError, match="at least 2 draws"):
+        log_density_sd(np.zeros((1, 4)))
+    with pytest.raises(ParameterError, match="finite"):
+        log_density_sd(np.array([[0.0, -np.inf], [0.0, -1.0]]))
 
 
 @pytest.mark.parametrize("bad", [np.zeros(3), np.zeros((0, 3)), [[0.0, np.nan]], [[np.inf, 0.0]]])
@@ -96,6 +146,10 @@ def test_bad_draws_raise(bad):
         predictive_log_density(bad)
     with pytest.raises(ParameterError):
         density_spread(bad)
+    with pytest.raises(ParameterError):
+        log_density_sd(bad)
+    with pytest.raises(ParameterError):
+        largest_draw_share(bad)
 
 
 def test_bad_regions_raise():
@@ -106,9 +160,9 @@ def test_bad_regions_raise():
     with pytest.raises(ParameterError):
         mass_regions(np.array([0.0, np.nan]))
     with pytest.raises(ParameterError, match="same size"):
-        region_cv(np.zeros(3), [True, False], [False, True])
+        region_means(np.zeros(3), [True, False], [False, True])
     with pytest.raises(ParameterError, match="at least one"):
-        region_cv(np.zeros(2), [False, False], [False, True])
+        region_means(np.zeros(2), [False, False], [False, True])
 
 
 # The same average of densities serves as an ensemble's equal-weight mixture (notebook 02, section 8).
