@@ -20,8 +20,10 @@ Usage (from the repository root, after `bash scripts/run.sh` or `bash scripts/te
     .venv/bin/python scripts/float_noise.py --report-only notebooks/02_flow_zoo.ipynb   # report earlier runs
 
 Executed copies go to build/noise/<variant>/. With --record the measured spread of
-each number is written to tests/float_noise/<notebook>.json, which the test suite
-uses to check that every tolerance nbval allows covers the measured spread.
+each number is written to tests/float_noise/<notebook>.json, and each number
+that moved gets a tolerance in its cell's metadata ("nbval-tolerance", see
+conftest.py): 1.5 times its spread, rounded up to the printed precision. The
+test suite checks that every tolerance covers the recorded spread that way.
 Two variants run at a time (--jobs).
 """
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import subprocess
@@ -39,7 +42,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from conftest import NUMBER, text_items  # noqa: E402  (the numbers nbval's tolerance counts)
+from conftest import NUMBER, TOLERANCE_KEY, text_items  # noqa: E402  (the numbers nbval's tolerance counts)
 from helpers.datasets import ULP_NUDGE_VARIABLE  # noqa: E402
 
 VARIANTS = {
@@ -99,6 +102,32 @@ def spread_table(runs: dict[str, Path]) -> dict:
     return cells
 
 
+#: Each tolerance is this multiple of the spread measured here, rounded up to the printed precision: the
+#: variants are a handful of draws of "another machine", and a real one may round a little further away.
+MARGIN = 1.5
+
+
+def tolerance(spread: float, decimals: int) -> float:
+    """MARGIN times ``spread``, rounded up to a whole number of units of the last printed digit."""
+    unit = 10.0 ** -decimals
+    return round(unit * math.ceil(MARGIN * spread / unit - 1e-9), decimals)
+
+
+def set_tolerances(notebook: Path, cells: dict) -> None:
+    """Write each moved number's tolerance into its cell's metadata (TOLERANCE_KEY); other cells get none."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for i, cell in enumerate(code):
+        moved = cells.get(str(i), {}).get("numbers", [])
+        if moved:
+            cell.metadata[TOLERANCE_KEY] = {str(e["index"]): tolerance(e["spread"], e["decimals"]) for e in moved}
+        else:
+            cell.metadata.pop(TOLERANCE_KEY, None)
+    nbformat.write(nb, notebook)
+
+
 def run_variant(notebook: Path, variant: str, out: Path) -> Path:
     env = dict(os.environ, **VARIANTS[variant])
     target = out / variant
@@ -145,11 +174,14 @@ def main(argv=None) -> int:
         cells = spread_table(runs)
         report(notebook, cells)
         if args.record:
+            if any(cell["layout_differs"] for cell in cells.values()):
+                raise SystemExit("some outputs differ in more than their numbers: nothing recorded")
             record = REPO / "tests" / "float_noise" / f"{notebook.stem}.json"
             record.parent.mkdir(exist_ok=True)
-            record.write_text(json.dumps({"variants": {v: VARIANTS[v] for v in runs if v in VARIANTS},
+            record.write_text(json.dumps({"variants": {v: VARIANTS.get(v, "the committed outputs") for v in runs},
                                           "cells": cells}, indent=1) + "\n")
-            print(f"recorded in {record.relative_to(REPO)}")
+            set_tolerances(notebook, cells)
+            print(f"recorded in {record.relative_to(REPO)}; tolerances set in {notebook.name}")
     return 0
 
 

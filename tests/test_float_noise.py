@@ -1,0 +1,56 @@
+"""Every tolerance nbval allows is derived from a measured spread, and covers it.
+
+``scripts/float_noise.py --record`` runs each notebook under five rounding
+variants (see its docstring), records in ``tests/float_noise/<notebook>.json``
+how far each printed number moved, and writes the tolerances into the cells'
+metadata. These tests fail when a tolerance has no measurement behind it, is
+smaller than its margin over the measured spread, or when the record no longer
+describes the committed outputs (re-run the script after changing what a cell prints).
+"""
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import TOLERANCE_KEY, numbers_in
+
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+MARGIN = 1.5  # as in scripts/float_noise.py
+
+
+def load(notebook):
+    record_path = REPO / "tests" / "float_noise" / f"{notebook.stem}.json"
+    assert record_path.exists(), f"no noise record: run scripts/float_noise.py {notebook.name} --record"
+    code = [c for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code"]
+    return json.loads(record_path.read_text()), code
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_the_record_covers_every_variant(notebook):
+    record, _ = load(notebook)
+    assert {"reference", "numpy-simd", "onednn", "one-thread", "ulp"} <= set(record["variants"])
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_every_moved_number_has_a_tolerance_that_covers_its_spread(notebook):
+    record, code = load(notebook)
+    for i, cell in record["cells"].items():
+        assert not cell["layout_differs"], f"cell {i}: outputs differed in more than numbers"
+        printed = numbers_in(code[int(i)].outputs)
+        tolerances = code[int(i)].metadata.get(TOLERANCE_KEY, {})
+        for entry in cell["numbers"]:
+            j = entry["index"]
+            assert j < len(printed) and printed[j] == entry["printed"], \
+                f"cell {i}, number {j}: the record is stale (re-run scripts/float_noise.py --record)"
+            assert tolerances.get(str(j), 0) >= MARGIN * entry["spread"] - 1e-9, (i, entry["context"])
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_no_tolerance_without_a_measured_spread(notebook):
+    record, code = load(notebook)
+    for i, cell in enumerate(code):
+        measured = {str(e["index"]) for e in record["cells"].get(str(i), {}).get("numbers", [])}
+        assert set(cell.metadata.get(TOLERANCE_KEY, {})) <= measured, f"cell {i}"
