@@ -1,0 +1,88 @@
+"""Numbers that prose quotes must be the numbers the code prints.
+
+The README and the notebooks' markdown quote headline results of seed 0 and
+parameters of other notebooks. Each quote below is matched by a regular
+expression in the text that quotes it and compared with what the committed
+notebook prints (or, for parameters, with its parameters cell). nbval checks
+that the committed outputs are what the code produces (within the measured
+rounding tolerance); this test checks that the prose says the same.
+"""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def notebook(name):
+    return nbformat.read(REPO / "notebooks" / f"{name}.ipynb", as_version=4)
+
+
+def outputs_text(name):
+    "Every text output of the notebook's code cells, in order."
+    parts = []
+    for cell in notebook(name).cells:
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                parts.append(out["text"])
+            parts += [v for k, v in out.get("data", {}).items() if k == "text/plain"]
+    return "\n".join(parts)
+
+
+def markdown_text(name):
+    return "\n".join(c.source for c in notebook(name).cells if c.cell_type == "markdown")
+
+
+def parameters_text(name):
+    return next(c.source for c in notebook(name).cells if "parameters" in c.metadata.get("tags", []))
+
+
+SOURCES = {"outputs": outputs_text, "markdown": markdown_text, "parameters": parameters_text}
+
+
+def text_of(where):
+    if where == "README":
+        return (REPO / "README.md").read_text()
+    kind, name = where.split(":")
+    return SOURCES[kind](name)
+
+
+#: (what, where it is quoted, pattern there, where it comes from, pattern there); the patterns' groups are compared.
+QUOTES = [
+    ("zoo: the ensemble's KL on the banana (README)",
+     "README", r"banana: (0\.\d+) nats for the five-MAF ensemble",
+     "outputs:02_flow_zoo", r"MAF x5 ensemble, held-out KL (0\.\d+) nats"),
+    ("zoo: seed 0 of the per-seed banana table",
+     "markdown:02_flow_zoo", r"\| 0 \| (\S+) \| (\S+) \| (\S+) \| (\S+) \| (\S+) \|",
+     "outputs:02_flow_zoo",
+     r"banana +RealNVP +(\S+) [\s\S]*?banana +MAF +(\S+) [\s\S]*?banana +NSF +(\S+) [\s\S]*?"
+     r"one flow, same recipe +(\S+)\n[\s\S]*?MAF x5 ensemble, held-out KL (\S+) nats"),
+    ("zoo: the ensemble's members at seed 0",
+     "markdown:02_flow_zoo", r"\| 0 \|(?: \S+ \|){5} (\S+)–(\S+) \|",
+     "outputs:02_flow_zoo", None),  # min and max of the members' KLs, computed below
+    ("zoo: the README and section 9 agree on the ensemble",
+     "README", r"banana: (0\.\d+) nats for the five-MAF ensemble",
+     "markdown:02_flow_zoo", r"\| 0 \|(?: \S+ \|){4} (\S+) \|"),
+]
+
+
+def members_range():
+    found = re.search(r"its members alone +([\d. ]+)\n", outputs_text("02_flow_zoo"))
+    values = [float(v) for v in found.group(1).split()]
+    return f"{min(values):.2f}", f"{max(values):.2f}"
+
+
+@pytest.mark.parametrize("what, quoted_in, quote, source, pattern", QUOTES, ids=[q[0] for q in QUOTES])
+def test_quoted_numbers_are_the_printed_ones(what, quoted_in, quote, source, pattern):
+    quoted = re.search(quote, text_of(quoted_in))
+    assert quoted, f"{what}: no quote matching {quote!r} in {quoted_in}"
+    if pattern is None:
+        expected = members_range()
+    else:
+        printed = re.search(pattern, text_of(source))
+        assert printed, f"{what}: nothing matching {pattern!r} in {source}"
+        expected = printed.groups()
+    assert quoted.groups() == expected, f"{what}: {quoted_in} says {quoted.groups()}, {source} has {expected}"
