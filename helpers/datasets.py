@@ -219,8 +219,8 @@ class Funnel:
     so the spread of :math:`x_0` is :math:`e^{x_1/2}`: about 20 times wider at
     :math:`x_1 = 2\sigma` than at :math:`x_1 = -2\sigma` for :math:`\sigma = 1.5`.
     Its entropy is exact: :math:`\tfrac12\log(2\pi e\sigma^2) + \tfrac12\log(2\pi e)
-    + \mathbb{E}[x_1]/2`, and :math:`\mathbb{E}[x_1] = 0` (3.2434 nats for
-    :math:`\sigma = 1.5`). The plot limits hold 99.7% of the mass: the wide end has
+    + \mathbb{E}[x_1]/2`, and :math:`\mathbb{E}[x_1] = 0` (3.2433 nats for
+    :math:`\sigma = 1.5`). The plot limits hold 99.62 % of the mass: the wide end has
     heavy tails in :math:`x_0`.
     """
 

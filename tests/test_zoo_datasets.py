@@ -99,3 +99,15 @@ def test_funnel_spread_follows_exp_half_x1():
 def test_bad_parameters_are_refused(make, name):
     with pytest.raises(ParameterError, match=name):
         make()
+
+
+def test_funnel_plot_limits_hold_the_documented_mass():
+    from math import erf, sqrt
+
+    funnel = Funnel()
+    (x0_lo, x0_hi), (x1_lo, x1_hi) = funnel.limits
+    x1 = np.linspace(x1_lo, x1_hi, 20001)
+    density = np.exp(-0.5 * (x1 / funnel.sigma) ** 2) / (funnel.sigma * sqrt(2 * np.pi))
+    inside_x0 = np.array([erf(x0_hi / np.exp(0.5 * v) / sqrt(2)) for v in x1])  # symmetric limits in x0
+    assert x0_lo == -x0_hi
+    assert np.trapezoid(density * inside_x0, x1) == pytest.approx(0.9962, abs=5e-5)
