@@ -68,7 +68,7 @@ def matches_within(reference: str, new: str, tolerances: dict, first_index: int 
 
 
 def apply_tolerance(new_outputs, reference_outputs, tolerances: dict):
-    """Copies of ``new_outputs``; each text that matches its reference within tolerance reads as it."""
+    """Copies of ``new_outputs``; each line that matches its reference within tolerance reads as it."""
     new_outputs = copy.deepcopy(new_outputs)
     ref_items = list(text_items(reference_outputs))
     new_items = list(text_items(new_outputs))
@@ -77,12 +77,17 @@ def apply_tolerance(new_outputs, reference_outputs, tolerances: dict):
         return new_outputs  # other outputs: nbval reports them
     index = 0
     for (_, key, ref_text), (output, _, new_text) in zip(ref_items, new_items):
-        if matches_within(ref_text, new_text, tolerances, index):
-            if key is None:
-                output["text"] = ref_text
-            else:
-                output["data"][key] = ref_text
-        index += len(NUMBER.findall(ref_text))
+        ref_lines, new_lines = ref_text.splitlines(keepends=True), new_text.splitlines(keepends=True)
+        if len(ref_lines) != len(new_lines):  # compare as one piece; nbval reports the difference
+            ref_lines, new_lines = [ref_text], [new_text]
+        aligned = []
+        for ref_line, new_line in zip(ref_lines, new_lines):  # line by line: a failure shows only its own lines
+            aligned.append(ref_line if matches_within(ref_line, new_line, tolerances, index) else new_line)
+            index += len(NUMBER.findall(ref_line))
+        if key is None:
+            output["text"] = "".join(aligned)
+        else:
+            output["data"][key] = "".join(aligned)
     return new_outputs
 
 

@@ -42,3 +42,10 @@ def test_nbval_uses_the_cell_metadata_key():
 
     assert IPyNbCell.compare_outputs.__module__ == "conftest"
     assert TOLERANCE_KEY == "nbval-tolerance"
+
+
+def test_lines_are_aligned_one_by_one_so_a_failure_shows_only_its_own_line():
+    ref = [nbformat.v4.new_output("stream", name="stdout", text="KL 0.50\nKL 0.60\n")]
+    new = [nbformat.v4.new_output("stream", name="stdout", text="KL 0.52\nKL 0.90\n")]
+    aligned = apply_tolerance(new, ref, {"0": 0.05, "1": 0.05})
+    assert aligned[0]["text"] == "KL 0.50\nKL 0.90\n"
