@@ -47,6 +47,20 @@ def numbers_in(outputs) -> list[str]:
     return [m.group(0) for _, _, text in text_items(outputs) for m in NUMBER.finditer(text)]
 
 
+def number_kinds(outputs) -> list[str]:
+    """For each number of ``numbers_in(outputs)``, its kind: the two words before it on its line, numbers as '#'.
+
+    In ``best validation NLL 3.95 at epoch 130`` the kinds are ``validation NLL`` and ``at epoch``; in a table row
+    ``banana  RealNVP  0.08`` the first number's kind is its row label, ``banana RealNVP``.
+    """
+    kinds = []
+    for _, _, text in text_items(outputs):
+        for m in NUMBER.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            kinds.append(" ".join(NUMBER.sub("#", text[line_start:m.start()]).split()[-2:]))
+    return kinds
+
+
 def _skeleton(text):
     return re.sub(r"[ \t]+", " ", NUMBER.sub("#", text))
 

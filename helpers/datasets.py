@@ -17,17 +17,18 @@ from .validation import require_finite_points, require_float, require_int, requi
 
 LOG_2PI = math.log(2.0 * math.pi)
 
-#: When this environment variable is "1", every sampler returns its points moved up by one float32 unit in the
-#: last place. Nothing in the notebooks sets it: ``scripts/float_noise.py`` does, to measure how far each printed
-#: number moves under a rounding change as small as the one another CPU makes.
+#: When this environment variable is "1" ("-1"), every sampler returns its points moved up (down) by one float32
+#: unit in the last place. Nothing in the notebooks sets it: ``scripts/float_noise.py`` and
+#: ``scripts/other_machine.sh`` do, to imitate a rounding change as small as the one another CPU makes.
 ULP_NUDGE_VARIABLE = "FLOW_TUTORIALS_ULP_NUDGE"
 
 
 def _as_points(x) -> np.ndarray:
-    """Samples as float32 points, nudged by one ulp when ``ULP_NUDGE_VARIABLE`` is "1"."""
+    """Samples as float32 points, nudged by one ulp when ``ULP_NUDGE_VARIABLE`` says so."""
     x = np.asarray(x, dtype=np.float32)
-    if os.environ.get(ULP_NUDGE_VARIABLE) == "1":
-        x = np.nextafter(x, np.float32(np.inf))
+    direction = os.environ.get(ULP_NUDGE_VARIABLE, "").strip()
+    if direction in ("1", "-1"):
+        x = np.nextafter(x, np.float32(np.inf if direction == "1" else -np.inf))
     return x
 
 

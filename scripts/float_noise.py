@@ -22,8 +22,9 @@ Usage (from the repository root, after `bash scripts/run.sh` or `bash scripts/te
 Executed copies go to build/noise/<variant>/. With --record the measured spread of
 each number is written to tests/float_noise/<notebook>.json, and each number
 that moved gets a tolerance in its cell's metadata ("nbval-tolerance", see
-conftest.py): 1.5 times its spread, rounded up to the printed precision; the
-other decimals of a cell where something moved get one unit of their last digit. The
+conftest.py): 1.5 times its spread, rounded up to the printed precision, at
+least three units of its last digit, and shared by every number of its kind in
+the cell (see tolerances_for); the other decimals of such a cell get one unit. The
 test suite checks that every tolerance covers the recorded spread that way.
 Two variants run at a time (--jobs).
 """
@@ -31,6 +32,7 @@ Two variants run at a time (--jobs).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -43,7 +45,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from conftest import NUMBER, TOLERANCE_KEY, text_items  # noqa: E402  (the numbers nbval's tolerance counts)
+from conftest import NUMBER, TOLERANCE_KEY, number_kinds, text_items  # noqa: E402  (the numbers nbval's tolerance counts)
 from helpers.datasets import ULP_NUDGE_VARIABLE  # noqa: E402
 
 VARIANTS = {
@@ -106,25 +108,38 @@ def spread_table(runs: dict[str, Path]) -> dict:
 #: Each tolerance is this multiple of the spread measured here, rounded up to the printed precision: the
 #: variants are a handful of draws of "another machine", and a real one may round a little further away.
 MARGIN = 1.5
+#: ... and at least this many units of the last printed digit: a spread of one unit is the smallest the printed
+#: digits can show, and says little about how far another machine lands (seen: three units).
+FLOOR_UNITS = 3
 
 
 def tolerance(spread: float, decimals: int) -> float:
-    """MARGIN times ``spread``, rounded up to a whole number of units of the last printed digit."""
+    """MARGIN times ``spread``, rounded up to whole units of the last printed digit, and at least FLOOR_UNITS."""
     unit = 10.0 ** -decimals
-    return round(unit * math.ceil(MARGIN * spread / unit - 1e-9), decimals)
+    return round(unit * max(FLOOR_UNITS, math.ceil(MARGIN * spread / unit - 1e-9)), decimals)
 
 
 def tolerances_for(outputs, moved: list[dict]) -> dict:
-    """Tolerances for one cell: each moved number's, and one unit of the last printed digit for its other decimals.
+    """Tolerances for one cell where some numbers moved (a cell that prints results of fits).
 
-    A cell where some numbers moved prints results of fits; a decimal there that did not move in these variants
-    can still land on the other side of a rounding boundary elsewhere (0.0451 printed as 0.05 here, 0.04 there).
+    A moved number gets ``tolerance(spread)``; every number of the same kind in the cell (``number_kinds``: e.g.
+    every "validation NLL" or every "at epoch") gets the largest tolerance of its kind, since which fits moved in
+    a few variants is itself chance; any other decimal gets one unit of its last digit, for a value that sits at a
+    rounding boundary (0.0451 printed as 0.05 here, 0.04 there).
     """
     if not moved:
         return {}
-    found = {str(j): literal for j, (_, literal) in enumerate(numbers(outputs))}
-    result = {j: round(10.0 ** -decimals(literal), decimals(literal)) for j, literal in found.items() if "." in literal}
-    result.update({str(e["index"]): tolerance(e["spread"], e["decimals"]) for e in moved})
+    literals, kinds = [literal for _, literal in numbers(outputs)], number_kinds(outputs)
+    by_kind = {}
+    for e in moved:
+        tol = tolerance(e["spread"], e["decimals"])
+        by_kind[kinds[e["index"]]] = max(by_kind.get(kinds[e["index"]], 0.0), tol)
+    result = {}
+    for j, (literal, kind) in enumerate(zip(literals, kinds)):
+        if kind in by_kind:
+            result[str(j)] = by_kind[kind]
+        elif "." in literal:
+            result[str(j)] = round(10.0 ** -decimals(literal), decimals(literal))
     return result
 
 
@@ -137,7 +152,8 @@ def set_tolerances(notebook: Path, cells: dict) -> None:
     for i, cell in enumerate(code):
         from nbval.plugin import coalesce_streams
 
-        found = tolerances_for(coalesce_streams(cell.outputs), cells.get(str(i), {}).get("numbers", []))
+        found = tolerances_for(coalesce_streams(copy.deepcopy(cell.outputs)),  # it merges streams in place
+                               cells.get(str(i), {}).get("numbers", []))
         if found:
             cell.metadata[TOLERANCE_KEY] = found
         else:

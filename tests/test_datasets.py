@@ -79,11 +79,12 @@ def test_sample_size_must_be_positive():
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_ulp_nudge_moves_every_sample_one_float32_step_up(name, monkeypatch):
+@pytest.mark.parametrize("direction, towards", [("1", np.inf), ("-1", -np.inf)])
+def test_ulp_nudge_moves_every_sample_one_float32_step(name, direction, towards, monkeypatch):
     from helpers.datasets import ULP_NUDGE_VARIABLE
 
     plain = DATASETS[name]().sample(200, seed=5)
-    monkeypatch.setenv(ULP_NUDGE_VARIABLE, "1")
+    monkeypatch.setenv(ULP_NUDGE_VARIABLE, direction)
     nudged = DATASETS[name]().sample(200, seed=5)
     assert nudged.dtype == np.float32
-    np.testing.assert_array_equal(nudged, np.nextafter(plain, np.float32(np.inf)))
+    np.testing.assert_array_equal(nudged, np.nextafter(plain, np.float32(towards)))
