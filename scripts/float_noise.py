@@ -22,9 +22,9 @@ Usage (from the repository root, after `bash scripts/run.sh` or `bash scripts/te
 Executed copies go to build/noise/<variant>/. With --record the measured spread of
 each number is written to tests/float_noise/<notebook>.json, and each number
 that moved gets a tolerance in its cell's metadata ("nbval-tolerance", see
-conftest.py): 1.5 times its spread, rounded up to the printed precision, at
-least three units of its last digit, and shared by every number of its kind in
-the cell (see tolerances_for); the other decimals of such a cell get one unit. The
+conftest.py): twice its spread, rounded up to the printed precision, at least
+three units of its last digit, and shared by every number of its kind (column)
+in the cell (see tolerances_for); the other decimals of such a cell get one unit. The
 test suite checks that every tolerance covers the recorded spread that way.
 Two variants run at a time (--jobs).
 """
@@ -107,7 +107,7 @@ def spread_table(runs: dict[str, Path]) -> dict:
 
 #: Each tolerance is this multiple of the spread measured here, rounded up to the printed precision: the
 #: variants are a handful of draws of "another machine", and a real one may round a little further away.
-MARGIN = 1.5
+MARGIN = 2
 #: ... and at least this many units of the last printed digit: a spread of one unit is the smallest the printed
 #: digits can show, and says little about how far another machine lands (seen: three units).
 FLOOR_UNITS = 3
@@ -123,8 +123,9 @@ def tolerances_for(outputs, moved: list[dict]) -> dict:
     """Tolerances for one cell where some numbers moved (a cell that prints results of fits).
 
     A moved number gets ``tolerance(spread)``; every number of the same kind in the cell (``number_kinds``: e.g.
-    every "validation NLL" or every "at epoch") gets the largest tolerance of its kind, since which fits moved in
-    a few variants is itself chance; any other decimal gets one unit of its last digit, for a value that sits at a
+    every fit's validation NLL, or a table column) gets the largest tolerance of its kind, since which fits moved
+    in a few variants is itself chance (a check with all rounding changes at once moved the checkerboard MAF's KL
+    by 0.06 where its own variants had moved it by 0.01); any other decimal gets one unit of its last digit, for a value that sits at a
     rounding boundary (0.0451 printed as 0.05 here, 0.04 there).
     """
     if not moved:
