@@ -47,13 +47,14 @@ def numbers_in(outputs) -> list[str]:
     return [m.group(0) for _, _, text in text_items(outputs) for m in NUMBER.finditer(text)]
 
 
-def number_kinds(outputs) -> list[str]:
-    """For each number of ``numbers_in(outputs)``, its kind: its column among the lines of the same form.
+def number_kinds(outputs) -> list[tuple[str, str]]:
+    """For each number of ``numbers_in(outputs)``, two kinds: its column, and the two words before it.
 
-    A line's form is its text with numbers as '#' and its first two words left out (the label: a flow and a data
-    set, a data set and a model). So in ``MAF  ring  best validation NLL 3.89 at epoch 400`` the validation NLL is of
-    one kind with every other fit's, and in a table the rows of the same form (the flows', not the baselines') share
-    their columns.
+    The column: a line's form is its text with numbers as '#' and its first two words left out (the label: a flow
+    and a data set, a data set and a model), and the column is the form and the number's place in the line. So in a
+    table the rows of one form (the flows', not the baselines') share their columns, and in
+    ``MAF  ring  best validation NLL 3.89 at epoch 400`` the validation NLL shares a column with every other fit's.
+    The words before it (numbers as '#') catch the same quantity in lines of other forms: ``at epoch``.
     """
     kinds = []
     for _, _, text in text_items(outputs):
@@ -62,7 +63,9 @@ def number_kinds(outputs) -> list[str]:
             if first is None:
                 continue
             form = " ".join(line[:first.start()].split()[2:] + NUMBER.sub("#", line[first.start():]).split())
-            kinds += [f"{form} @{k}" for k in range(len(NUMBER.findall(line)))]
+            for k, m in enumerate(NUMBER.finditer(line)):
+                words = " ".join(NUMBER.sub("#", line[:m.start()]).split()[-2:])
+                kinds.append((f"{form} @{k}", words))
     return kinds
 
 

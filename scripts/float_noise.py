@@ -122,8 +122,8 @@ def tolerance(spread: float, decimals: int) -> float:
 def tolerances_for(outputs, moved: list[dict]) -> dict:
     """Tolerances for one cell where some numbers moved (a cell that prints results of fits).
 
-    A moved number gets ``tolerance(spread)``; every number of the same kind in the cell (``number_kinds``: e.g.
-    every fit's validation NLL, or a table column) gets the largest tolerance of its kind, since which fits moved
+    A moved number gets ``tolerance(spread)``; every number of the same kind in the cell (``number_kinds``: a
+    table column, every fit's validation NLL, every "at epoch") gets the largest tolerance of its kinds, since which fits moved
     in a few variants is itself chance (a check with all rounding changes at once moved the checkerboard MAF's KL
     by 0.06 where its own variants had moved it by 0.01); any other decimal gets one unit of its last digit, for a value that sits at a
     rounding boundary (0.0451 printed as 0.05 here, 0.04 there).
@@ -133,12 +133,13 @@ def tolerances_for(outputs, moved: list[dict]) -> dict:
     literals, kinds = [literal for _, literal in numbers(outputs)], number_kinds(outputs)
     by_kind = {}
     for e in moved:
-        tol = tolerance(e["spread"], e["decimals"])
-        by_kind[kinds[e["index"]]] = max(by_kind.get(kinds[e["index"]], 0.0), tol)
+        for kind in kinds[e["index"]]:
+            by_kind[kind] = max(by_kind.get(kind, 0.0), tolerance(e["spread"], e["decimals"]))
     result = {}
-    for j, (literal, kind) in enumerate(zip(literals, kinds)):
-        if kind in by_kind:
-            result[str(j)] = by_kind[kind]
+    for j, (literal, own_kinds) in enumerate(zip(literals, kinds)):
+        shared = [by_kind[kind] for kind in own_kinds if kind in by_kind]
+        if shared:
+            result[str(j)] = max(shared)
         elif "." in literal:
             result[str(j)] = round(10.0 ** -decimals(literal), decimals(literal))
     return result
