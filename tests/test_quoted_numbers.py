@@ -75,6 +75,13 @@ QUOTES = [
     ("Bayesian flow: notebook 01's epochs and learning rate, as notebook 03 quotes them",
      "markdown:03_bayesian_flow", r"notebook 01 gives its flow ([\d,]+) epochs at a peak learning rate of\s+([\d.]+)",
      "parameters:01_normalizing_flows", r"epochs = (\d+)[\s\S]*?learning_rate = ([\d.]+)"),
+    ("Bayesian flow: the spread of log q, low-data and central, and their ratio",
+     "markdown:03_bayesian_flow", r"differ by (\d\.\d\d) nats on average[\s\S]*?(\d+) times the (0\.\d+) nats",
+     "outputs:03_bayesian_flow", r"low-data region (\d\.\d\d) nats, (?=central region 0\.\d+ nats, ratio (\d+))"
+                                r"central region (0\.\d+) nats"),
+    ("Bayesian flow: seed 0 of the seeds 0-4 table, N = 512",
+     "markdown:03_bayesian_flow", r"\| 0 \|[^|]*\| (0\.\d+) / (0\.\d+) \(([−+]0\.\d+)\)",
+     "outputs:03_bayesian_flow", r"\n +512 \| +(0\.\d+) \| +0\.\d+ \| +(0\.\d+) \| +([-+]0\.\d+) \|"),
     ("zoo: the README and section 9 agree on the ensemble",
      "README", r"banana: (0\.\d+) nats for the five-MAF ensemble",
      "markdown:02_flow_zoo", r"\| 0 \|(?: \S+ \|){4} (\S+) \|"),
@@ -97,5 +104,5 @@ def test_quoted_numbers_are_the_printed_ones(what, quoted_in, quote, source, pat
         printed = re.search(pattern, text_of(source))
         assert printed, f"{what}: nothing matching {pattern!r} in {source}"
         expected = printed.groups()
-    said = tuple(g.replace(",", "") for g in quoted.groups())  # "1,000" in prose is 1000 in code
+    said = tuple(g.replace(",", "").replace("−", "-") for g in quoted.groups())  # prose: "1,000", "−0.001"
     assert said == expected, f"{what}: {quoted_in} says {quoted.groups()}, {source} has {expected}"
