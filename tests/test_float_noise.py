@@ -3,9 +3,10 @@
 ``scripts/float_noise.py --record`` runs each notebook under five rounding
 variants (see its docstring), records in ``tests/float_noise/<notebook>.json``
 how far each printed number moved, and writes the tolerances into the cells'
-metadata. These tests fail when a tolerance has no measurement behind it, is
-smaller than its margin over the measured spread, or when the record no longer
-describes the committed outputs (re-run the script after changing what a cell prints).
+metadata. These tests fail when a tolerance has no measurement behind it (beyond one
+unit of a decimal's last digit), is smaller than its margin over the measured
+spread, or when the record no longer describes the committed outputs (re-run the
+script after changing what a cell prints).
 """
 
 import json
@@ -50,15 +51,12 @@ def test_every_moved_number_has_a_tolerance_that_covers_its_spread(notebook):
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_no_tolerance_without_a_measured_spread(notebook):
-    """Cells where nothing moved have no tolerance. Elsewhere a number that did not move has its kind's tolerance
-    (a number of the same kind in the cell moved) or one unit of its last digit."""
+    """A number that did not move has at most the tolerance of a moved number of its kind in the cell, or one unit
+    of its last digit if it is a decimal; integers that nothing of their kind moved have none."""
     record, code = load(notebook)
     for i, cell in enumerate(code):
         moved = {str(e["index"]) for e in record["cells"].get(str(i), {}).get("numbers", [])}
         tolerances = cell.metadata.get(TOLERANCE_KEY, {})
-        if not moved:
-            assert not tolerances, f"cell {i}: a tolerance where nothing moved"
-            continue
         printed, kinds = numbers_in(cell.outputs), number_kinds(cell.outputs)
         for j, tol in tolerances.items():
             if j in moved:
