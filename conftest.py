@@ -48,13 +48,14 @@ def numbers_in(outputs) -> list[str]:
 
 
 def number_kinds(outputs) -> list[tuple[str, str]]:
-    """For each number of ``numbers_in(outputs)``, two kinds: its column, and the two words before it.
+    """For each number of ``numbers_in(outputs)``, its kinds: its column, and the two words before it.
 
     The column: a line's form is its text with numbers as '#' and its first two words left out (the label: a flow
     and a data set, a data set and a model), and the column is the form and the number's place in the line. So in a
     table the rows of one form (the flows', not the baselines') share their columns, and in
     ``MAF  ring  best validation NLL 3.89 at epoch 400`` the validation NLL shares a column with every other fit's.
-    The words before it (numbers as '#') catch the same quantity in lines of other forms: ``at epoch``.
+    The words before it (numbers as '#'; only if they hold a letter) catch the same quantity in lines of other
+    forms: ``at epoch``.
     """
     kinds = []
     for _, _, text in text_items(outputs):
@@ -65,7 +66,8 @@ def number_kinds(outputs) -> list[tuple[str, str]]:
             form = " ".join(line[:first.start()].split()[2:] + NUMBER.sub("#", line[first.start():]).split())
             for k, m in enumerate(NUMBER.finditer(line)):
                 words = " ".join(NUMBER.sub("#", line[:m.start()]).split()[-2:])
-                kinds.append((f"{form} @{k}", words))
+                # words only if they are words: "| #" between table cells says nothing about the quantity
+                kinds.append((f"{form} @{k}", words) if any(ch.isalpha() for ch in words) else (f"{form} @{k}",))
     return kinds
 
 
