@@ -58,7 +58,6 @@ VARIANTS = {
 }
 
 
-
 def cell_outputs(path: Path) -> list[list]:
     """The outputs of each code cell, streams merged as nbval merges them (papermill's injected cell left out)."""
     import nbformat
