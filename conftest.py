@@ -71,7 +71,8 @@ def number_kinds(outputs) -> list[tuple[str, str]]:
     return kinds
 
 
-def _skeleton(text):
+def text_skeleton(text: str) -> str:
+    """``text`` with numbers as '#' and runs of spaces as one: what must match when numbers may differ."""
     return re.sub(r"[ \t]+", " ", NUMBER.sub("#", text))
 
 
@@ -83,7 +84,7 @@ def matches_within(reference: str, new: str, tolerances: dict, first_index: int 
     numbers without an entry must be equal.
     """
     ref_numbers, new_numbers = NUMBER.findall(reference), NUMBER.findall(new)
-    if len(ref_numbers) != len(new_numbers) or _skeleton(reference) != _skeleton(new):
+    if len(ref_numbers) != len(new_numbers) or text_skeleton(reference) != text_skeleton(new):
         return False
     for j, (a, b) in enumerate(zip(ref_numbers, new_numbers)):
         if a != b and abs(float(a) - float(b)) > tolerances.get(str(first_index + j), -1.0) + 1e-9:

@@ -37,7 +37,6 @@ import copy
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +45,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from conftest import NUMBER, TOLERANCE_KEY, number_kinds, text_items  # noqa: E402  (the numbers nbval's tolerance counts)
+from conftest import NUMBER, TOLERANCE_KEY, number_kinds, text_items, text_skeleton  # noqa: E402  (the numbers nbval's tolerance counts)
 from helpers.datasets import ULP_NUDGE_VARIABLE  # noqa: E402
 
 VARIANTS = {
@@ -77,7 +76,7 @@ def numbers(outputs) -> list[tuple[str, str]]:
 
 
 def skeleton(outputs) -> str:
-    return "\n".join(re.sub(r"[ \t]+", " ", NUMBER.sub("#", text)) for _, _, text in text_items(outputs))
+    return "\n".join(text_skeleton(text) for _, _, text in text_items(outputs))
 
 
 def decimals(literal: str) -> int:
