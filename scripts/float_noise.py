@@ -25,15 +25,13 @@ that moved gets a tolerance in its cell's metadata ("nbval-tolerance", see
 conftest.py): twice its spread, rounded up to the printed precision, at least
 three units of its last digit, and shared by every number of its kind (column)
 in the cell (see tolerances_for); every other decimal gets one unit of its last
-digit. The
-test suite checks that every tolerance covers the recorded spread that way.
+digit. The test suite checks that every tolerance covers the recorded spread that way.
 Two variants run at a time (--jobs).
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import math
 import os
@@ -149,11 +147,8 @@ def set_tolerances(notebook: Path, cells: dict) -> None:
 
     nb = nbformat.read(notebook, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    for i, cell in enumerate(code):
-        from nbval.plugin import coalesce_streams
-
-        found = tolerances_for(coalesce_streams(copy.deepcopy(cell.outputs)),  # it merges streams in place
-                               cells.get(str(i), {}).get("numbers", []))
+    for i, (cell, outputs) in enumerate(zip(code, cell_outputs(notebook))):  # outputs read apart: merged in place
+        found = tolerances_for(outputs, cells.get(str(i), {}).get("numbers", []))
         if found:
             cell.metadata[TOLERANCE_KEY] = found
         else:
