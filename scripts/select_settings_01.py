@@ -23,7 +23,6 @@ against how much it moves from seed to seed.
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import sys
 import time
@@ -40,24 +39,6 @@ def settings() -> list[tuple[int, float, float]]:
     grid = [(e, lr, 0.5) for e in (500, 1000, 1500) for lr in (0.005, 0.01, 0.02)]
     grid += [(1000, lr, c) for lr in (0.005, 0.01, 0.02) for c in (0.25, 1.0)]
     return sorted(set(grid))
-
-
-def notebook_definitions() -> dict:
-    """The notebook's imports, classes and functions (not its statements: no fit runs here)."""
-    import nbformat
-
-    namespace: dict = {}
-    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if cell.cell_type != "code" or "parameters" in cell.metadata.get("tags", []):
-            continue
-        tree = ast.parse(cell.source)
-        keep = [node for node in tree.body
-                if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef))
-                or (isinstance(node, ast.Assign)  # aliases such as tfd, tfb = tfp.distributions, ...
-                    and all(isinstance(n, (ast.Name, ast.Attribute, ast.Tuple, ast.Load, ast.Store))
-                            for target in node.targets + [node.value] for n in ast.walk(target)))]
-        exec(compile(ast.Module(body=keep, type_ignores=[]), str(NOTEBOOK), "exec"), namespace)
-    return namespace
 
 
 def validation_nll(nb: dict, x_fit, x_val, seed: int, epochs: int, learning_rate: float, corner: float):
@@ -92,7 +73,9 @@ def main(argv=None) -> int:
     from helpers.datasets import Banana
     from helpers.training import train_validation_split
 
-    nb = notebook_definitions()
+    from helpers.notebook_code import definitions
+
+    nb = definitions(NOTEBOOK)  # the notebook's own classes and functions, not a copy
     grid = settings()
     results: dict = {}
     cpu_start = time.process_time()
