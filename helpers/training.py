@@ -1,5 +1,5 @@
 """Honest training of density models: a validation split, early stopping on it, and one
-compiled training step per fit.
+compiled training step per fit (or one compiled loop per architecture).
 
 With a few hundred training points a flow overfits within a few hundred full-batch
 steps: its training loss keeps falling while its likelihood of fresh data gets
@@ -11,7 +11,9 @@ weights from the epoch where it was lowest.
 ``model.fit(..., callbacks=[...])`` calls: ``on_train_start``,
 ``on_epoch_start``, ``on_epoch_end``, ``on_train_end``), written here because
 ProbFlow's own ``EarlyStopping`` cannot restore the best weights and evaluates
-its metric after every epoch.
+its metric after every epoch. :class:`TrainingLoop` runs the same full-batch fit
+as ``model.fit``, with the same callbacks, but traces it once for every model of
+one architecture and returns to Python once every few epochs.
 """
 
 from __future__ import annotations
@@ -168,3 +170,162 @@ def build_optimizer(model, x, learning_rate: float) -> None:
         raise RuntimeError("this ProbFlow version keeps no buildable optimizer in model._optimizer; "
                            "drop the build_optimizer call (fits then trace their step twice)")
     optimizer.build(list(model.trainable_variables))
+
+
+class TrainingLoop:
+    """``model.fit`` for many ProbFlow models of one architecture, compiled once.
+
+    ProbFlow's ``model.fit`` wraps its training step in a new ``tf.function`` on
+    every call and returns to Python after every step. For the small flows of the
+    notebooks, tracing that function takes longer than the whole fit's
+    arithmetic (seconds against a fraction of one), and it is paid again by every
+    fit, even of an identical architecture on data of the same shape.
+
+    A ``TrainingLoop`` does what ``model.fit(x, batch_size=len(x), epochs=...,
+    lr=learning_rate, callbacks=...)`` does, full-batch: it minimises the same
+    loss as ``model.elbo_loss`` (the negative log-likelihood plus the priors' term,
+    per point, in ProbFlow's sampling context), with the same optimizer, Keras'
+    Adam, and calls the same callbacks after every epoch. It differs in two ways:
+
+    * it runs ``epochs_per_call`` epochs in one compiled call (a ``tf.while_loop``),
+      so Python is visited once per call, not once per step;
+    * it traces that loop once, on a private model of its own (the *template*,
+      built by ``make_model``): to fit a model, it copies the model's variables
+      into the template, resets Adam, trains the template, and copies the
+      variables back after every call (callbacks such as ``EarlyStopping`` then
+      see and restore the model's own weights).
+
+    So every model it fits must have the template's architecture: the same class,
+    the same variables' shapes, and no fixed tensor that differs between models.
+    Constants such as standardisation offsets must be ``tf.Variable``
+    (``trainable=False``) attributes of the model, which are copied too; a model
+    with a constant-tensor attribute is refused, because the compiled loop would
+    silently use the template's value.
+
+    ``mean_nll(points)`` is the mean negative log-likelihood of ``points`` under
+    the model being fitted, compiled once too: the metric for ``EarlyStopping``.
+    ``jit_compile=True`` compiles the loop with XLA: much faster steps, but a
+    compilation of several seconds per trainer.
+    """
+
+    def __init__(self, make_model: Callable[[], object], learning_rate: float, epochs_per_call: int = 10,
+                 jit_compile: bool = False):
+        import tensorflow as tf
+
+        if not callable(make_model):
+            raise ParameterError("make_model must be callable")
+        self.learning_rate = require_float("learning_rate", learning_rate, low=0.0, low_inclusive=False)
+        self.epochs_per_call = require_int("epochs_per_call", epochs_per_call, minimum=1)
+        self.template = make_model()
+        self._shapes = self._state_shapes(self.template)
+        self.optimizer = tf.keras.optimizers.Adam(learning_rate=self.learning_rate)
+        self.optimizer.build(list(self.template.trainable_variables))
+        self._optimizer_state = [v for v in self.optimizer.variables if v.name != "learning_rate"]
+        self.jit_compile = bool(jit_compile)
+        self.traces = 0  # how many times the training loop was traced (1 when every fit shared it)
+        self.dim = None  # the data's dimension, set by the first fit
+        self._loop = self._nll = None
+
+    @staticmethod
+    def _state(model) -> list:
+        """The model's trainable variables, then its own non-trainable ``tf.Variable`` attributes."""
+        import tensorflow as tf
+
+        fixed = [v for _, v in sorted(vars(model).items()) if isinstance(v, tf.Variable)]
+        return list(model.trainable_variables) + fixed
+
+    def _state_shapes(self, model) -> list:
+        import tensorflow as tf
+
+        constants = sorted(k for k, v in vars(model).items() if isinstance(v, tf.Tensor)
+                           and not isinstance(v, tf.Variable))
+        if constants:
+            raise ParameterError(f"model attribute {constants[0]} is a constant tensor, which a shared compiled "
+                                 f"loop would fix at its first value; make it tf.Variable(..., trainable=False)")
+        return [(type(model).__name__, "model")] + [tuple(v.shape) for v in self._state(model)]
+
+    def _epochs(self, x, n_epochs):
+        import tensorflow as tf
+
+        self.traces += 1
+        model, variables = self.template, list(self.template.trainable_variables)
+        n = tf.cast(tf.shape(x)[0], x.dtype)  # full batch: the batch is the data set
+        kl_weight = getattr(model, "_kl_weight", 1.0)  # set by model.set_kl_weight; 1 unless changed
+
+        def step(i, loss):
+            model.reset_kl_loss()
+            with tf.GradientTape() as tape:
+                # ProbFlow's model.elbo_loss(None, x, n, n_mc=1), written out: it takes the batch size from
+                # x's static shape, which is unknown here so that data sets of any size share the trace
+                log_likelihood = model.log_likelihood(None, x)
+                loss = kl_weight * (model.kl_loss() + model.kl_loss_batch()) / n - log_likelihood / n
+            self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+            return i + 1, loss
+
+        _, loss = tf.while_loop(lambda i, loss: i < n_epochs, step, (tf.constant(0), tf.constant(0.0, x.dtype)))
+        return loss
+
+    def _mean_nll(self, points):
+        import tensorflow as tf
+
+        return -tf.reduce_mean(self.template().log_prob(points))
+
+    def mean_nll(self, points) -> float:
+        """Mean negative log-likelihood of ``points`` (nats) under the model being fitted."""
+        import tensorflow as tf
+
+        if self._nll is None:
+            raise RuntimeError("mean_nll evaluates the model being fitted: call it during or after fit")
+        points = require_finite_points("points", points, dim=self.dim)
+        return float(self._nll(tf.constant(points, tf.float32)))
+
+    @staticmethod
+    def _dim(points) -> int:
+        "The points' dimension, so that only non-finite values or a non-2-D array are refused."
+        return int(np.shape(points)[-1]) if np.ndim(points) == 2 else 2
+
+    def fit(self, model, x, epochs: int, callbacks=()) -> None:
+        """Fit ``model`` to ``x`` (full batch) for at most ``epochs`` epochs, like ``model.fit``."""
+        import tensorflow as tf
+        from probflow.utils.settings import Sampling
+
+        x = require_finite_points("x", x, dim=self.dim or self._dim(x))
+        epochs = require_int("epochs", epochs, minimum=0)
+        if self._loop is None:  # any number of points of this dimension: one trace for every data set
+            self.dim = x.shape[1]
+            points = tf.TensorSpec([None, self.dim], tf.float32)
+            self._loop = tf.function(self._epochs, autograph=False, jit_compile=self.jit_compile,
+                                     input_signature=[points, tf.TensorSpec([], tf.int32)])
+            self._nll = tf.function(self._mean_nll, autograph=False, input_signature=[points])
+        if self._state_shapes(model) != self._shapes:
+            raise ParameterError(f"model does not have the architecture this TrainingLoop was compiled for "
+                                 f"({type(self.template).__name__} with variables of shapes {self._shapes[1:]}); "
+                                 f"use one TrainingLoop per architecture")
+        for mine, theirs in zip(self._state(self.template), self._state(model)):
+            mine.assign(theirs)
+        for v in self._optimizer_state:  # a fresh Adam: step count and moments zero
+            v.assign(tf.zeros_like(v))
+        points = tf.constant(x, tf.float32)
+        model._is_training = True  # what model.fit sets; a callback's model.stop_training() clears it
+        for c in callbacks:
+            c.model = model
+            c.on_train_start()
+        done = 0
+        while done < epochs and model._is_training:
+            k = min(self.epochs_per_call, epochs - done)
+            with Sampling(n=1, flipout=False):
+                loss = self._loop(points, tf.constant(k))
+            for mine, theirs in zip(self.template.trainable_variables, model.trainable_variables):
+                theirs.assign(mine)
+            model._current_elbo = float(loss)  # what model.get_elbo() reports: the last step's loss
+            for _ in range(k):
+                done += 1
+                for c in callbacks:
+                    c.on_epoch_start()
+                for c in callbacks:
+                    c.on_epoch_end()
+                if not model._is_training:
+                    break
+        model._is_training = False
+        for c in callbacks:
+            c.on_train_end()

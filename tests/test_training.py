@@ -219,3 +219,100 @@ def test_k_fold_splits_reject_non_finite_data():
     x[3, 1] = np.nan
     with pytest.raises(ParameterError, match="x"):
         k_fold_splits(x, 2)
+
+
+# --- TrainingLoop: model.fit's loss, optimizer and callbacks, compiled once per architecture ---------------------
+
+def _gaussian_model_class():
+    import probflow as pf
+    import tensorflow as tf
+    import tensorflow_probability as tfp
+
+    class Gaussian(pf.Model):
+        "A 2-D Gaussian density with a fixed offset (a non-trainable variable) and a prior on its location."
+
+        def __init__(self, data, offset_type=None):
+            self.loc = pf.DeterministicParameter([2], prior=pf.Normal(0.0, 10.0), initializer={"loc": tf.zeros})
+            self.log_scale = pf.DeterministicParameter([2], initializer={"loc": tf.zeros})
+            offset = np.asarray(data, "float32").mean(axis=0)
+            self.offset = tf.constant(offset) if offset_type == "constant" else tf.Variable(offset, trainable=False)
+
+        def __call__(self):
+            scale = tf.exp(self.log_scale())
+            return tfp.distributions.Independent(tfp.distributions.Normal(self.loc() + self.offset, scale), 1)
+
+    return Gaussian
+
+
+def _data(seed, n=200, shift=0.0):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(n, 2)) * [1.0, 3.0] + [shift, 2.0]).astype("float32")
+
+
+def _values(model):
+    return [v.numpy().copy() for v in model.trainable_variables]
+
+
+def test_training_loop_matches_model_fit_and_traces_once():
+    from helpers.notebook_setup import seed_everything
+    from helpers.training import TrainingLoop
+
+    Gaussian = _gaussian_model_class()
+    x = _data(0)
+    seed_everything(0)
+    reference = Gaussian(x)
+    build_optimizer(reference, x, 0.05)
+    reference.fit(x, batch_size=len(x), epochs=35, lr=0.05)
+
+    loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, epochs_per_call=10)
+    first, second = Gaussian(x), Gaussian(_data(1, n=150, shift=5.0))  # other data, other size: same trace
+    loop.fit(first, x, epochs=35)
+    for mine, theirs in zip(_values(first), _values(reference)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+    assert first.get_elbo() == pytest.approx(float(-reference().log_prob(x).numpy().mean()
+                                                   + reference.kl_loss().numpy() / len(x)), abs=1e-3)
+    loop.fit(second, _data(1, n=150, shift=5.0), epochs=35)
+    assert loop.traces == 1
+    np.testing.assert_allclose(second.offset.numpy(), [5.0, 2.0], atol=0.8)  # its own offset, untouched
+    assert abs(second().mean().numpy()[0] - 5.0) < 0.5  # fitted to its own data
+    for mine, theirs in zip(_values(first), _values(reference)):  # the first model was not disturbed
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+
+
+def test_training_loop_with_early_stopping_keeps_the_best_weights():
+    from helpers.training import TrainingLoop
+
+    Gaussian = _gaussian_model_class()
+    x, val = _data(2), _data(3, n=50)
+    loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, epochs_per_call=5)
+    model = Gaussian(x)
+    stopper = EarlyStopping(lambda: loop.mean_nll(val), every=5, patience=3)
+    loop.fit(model, x, epochs=400, callbacks=[stopper])
+    assert stopper.epochs[0] == 0 and stopper.stopped_epoch <= 400
+    assert float(-model().log_prob(val).numpy().mean()) == pytest.approx(stopper.best_value, abs=1e-5)
+    if stopper.stopped_epoch < 400:  # stopped early: patience checks without improvement after the best
+        assert stopper.stopped_epoch == stopper.best_epoch + 3 * 5
+
+
+def test_training_loop_refuses_other_architectures_constants_and_bad_data():
+    from helpers.training import TrainingLoop
+
+    Gaussian = _gaussian_model_class()
+    x = _data(0)
+    with pytest.raises(ParameterError, match="offset is a constant tensor"):
+        TrainingLoop(lambda: Gaussian(x, offset_type="constant"), learning_rate=0.05)
+    loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05)
+    with pytest.raises(ParameterError, match="offset is a constant tensor"):
+        loop.fit(Gaussian(x, offset_type="constant"), x, epochs=1)
+
+    class Wider(Gaussian):
+        pass
+
+    with pytest.raises(ParameterError, match="does not have the architecture"):
+        loop.fit(Wider(x), x, epochs=1)
+    bad = x.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ParameterError, match="x has 1 row"):
+        loop.fit(Gaussian(x), bad, epochs=1)
+    with pytest.raises(ParameterError, match="learning_rate must be > 0.0"):
+        TrainingLoop(lambda: Gaussian(x), learning_rate=0.0)
