@@ -202,8 +202,10 @@ class TrainingLoop:
     with a constant-tensor attribute is refused, because the compiled loop would
     silently use the template's value.
 
-    ``mean_nll(points)`` is the mean negative log-likelihood of ``points`` under
-    the model being fitted, compiled once too: the metric for ``EarlyStopping``.
+    ``fit(model, x, y)`` fits a model of y given x, as ``model.fit(x, y)`` does.
+    ``mean_nll(points)`` (or ``mean_nll(x, y)``) is the mean negative
+    log-likelihood under the model being fitted, compiled once too: the metric for
+    ``EarlyStopping``.
     ``jit_compile=True`` compiles the loop with XLA: much faster steps, but a
     compilation of several seconds per trainer.
     """
@@ -223,7 +225,7 @@ class TrainingLoop:
         self._optimizer_state = [v for v in self.optimizer.variables if v.name != "learning_rate"]
         self.jit_compile = bool(jit_compile)
         self.traces = 0  # how many times the training loop was traced (1 when every fit shared it)
-        self.dim = None  # the data's dimension, set by the first fit
+        self._shapes_per_point = None  # of x (and y), set by the first fit
         self._loop = self._nll = None
 
     @staticmethod
@@ -244,59 +246,76 @@ class TrainingLoop:
                                  f"loop would fix at its first value; make it tf.Variable(..., trainable=False)")
         return [(type(model).__name__, "model")] + [tuple(v.shape) for v in self._state(model)]
 
-    def _epochs(self, x, n_epochs):
+    def _epochs(self, data, n_epochs):
         import tensorflow as tf
 
         self.traces += 1
         model, variables = self.template, list(self.template.trainable_variables)
-        n = tf.cast(tf.shape(x)[0], x.dtype)  # full batch: the batch is the data set
+        x, y = data if len(data) == 2 else (None, data[0])  # model.fit(x, y), or model.fit(x) for a density
+        n = tf.cast(tf.shape(y)[0], y.dtype)  # full batch: the batch is the data set
         kl_weight = getattr(model, "_kl_weight", 1.0)  # set by model.set_kl_weight; 1 unless changed
 
         def step(i, loss):
             model.reset_kl_loss()
             with tf.GradientTape() as tape:
-                # ProbFlow's model.elbo_loss(None, x, n, n_mc=1), written out: it takes the batch size from
-                # x's static shape, which is unknown here so that data sets of any size share the trace
-                log_likelihood = model.log_likelihood(None, x)
+                # ProbFlow's model.elbo_loss(x, y, n, n_mc=1), written out: it takes the batch size from
+                # y's static shape, which is unknown here so that data sets of any size share the trace
+                log_likelihood = model.log_likelihood(x, y)
                 loss = kl_weight * (model.kl_loss() + model.kl_loss_batch()) / n - log_likelihood / n
             self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
             return i + 1, loss
 
-        _, loss = tf.while_loop(lambda i, loss: i < n_epochs, step, (tf.constant(0), tf.constant(0.0, x.dtype)))
+        _, loss = tf.while_loop(lambda i, loss: i < n_epochs, step, (tf.constant(0), tf.constant(0.0, y.dtype)))
         return loss
 
-    def _mean_nll(self, points):
+    def _mean_nll(self, data):
         import tensorflow as tf
 
-        return -tf.reduce_mean(self.template().log_prob(points))
+        distribution = self.template(data[0]) if len(data) == 2 else self.template()
+        return -tf.reduce_mean(distribution.log_prob(data[-1]))
 
-    def mean_nll(self, points) -> float:
-        """Mean negative log-likelihood of ``points`` (nats) under the model being fitted."""
+    def _arrays(self, x, y) -> tuple:
+        """``(x,)`` or ``(x, y)`` as finite float32 arrays with one row per point, shaped like the first fit's."""
+        arrays = []
+        for name, value in (("x", x), ("y", y)) if y is not None else (("x", x),):
+            arr = np.asarray(value)
+            if arr.ndim < 1 or arr.shape[0] < 1 or not np.issubdtype(arr.dtype, np.number):
+                raise ParameterError(f"{name} must be a numeric array with one row per point, got shape {arr.shape}")
+            bad = ~np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)
+            if bad.any():
+                raise ParameterError(f"{name} has {int(bad.sum())} row(s) with NaN or infinite values "
+                                     f"(first: row {int(np.flatnonzero(bad)[0])})")
+            arrays.append(arr.astype("float32"))
+        if len(arrays) == 2 and len(arrays[0]) != len(arrays[1]):
+            raise ParameterError(f"x and y must have as many rows, got {len(arrays[0])} and {len(arrays[1])}")
+        shapes = tuple(a.shape[1:] for a in arrays)
+        if self._shapes_per_point is not None and shapes != self._shapes_per_point:
+            raise ParameterError(f"this TrainingLoop was compiled for points of shapes {self._shapes_per_point} "
+                                 f"(x, y), got {shapes}")
+        return tuple(arrays)
+
+    def mean_nll(self, x, y=None) -> float:
+        """Mean negative log-likelihood (nats) under the model being fitted: of points ``x`` for a density
+        model, or of ``y`` given ``x`` for a model fitted as ``fit(model, x, y)``."""
         import tensorflow as tf
 
         if self._nll is None:
             raise RuntimeError("mean_nll evaluates the model being fitted: call it during or after fit")
-        points = require_finite_points("points", points, dim=self.dim)
-        return float(self._nll(tf.constant(points, tf.float32)))
+        return float(self._nll(tuple(tf.constant(a) for a in self._arrays(x, y))))
 
-    @staticmethod
-    def _dim(points) -> int:
-        "The points' dimension, so that only non-finite values or a non-2-D array are refused."
-        return int(np.shape(points)[-1]) if np.ndim(points) == 2 else 2
-
-    def fit(self, model, x, epochs: int, callbacks=()) -> None:
-        """Fit ``model`` to ``x`` (full batch) for at most ``epochs`` epochs, like ``model.fit``."""
+    def fit(self, model, x, y=None, epochs: int = 100, callbacks=()) -> None:
+        """Fit ``model`` to ``x`` (and ``y``), full batch, for at most ``epochs`` epochs, like ``model.fit``."""
         import tensorflow as tf
         from probflow.utils.settings import Sampling
 
-        x = require_finite_points("x", x, dim=self.dim or self._dim(x))
+        data = self._arrays(x, y)
         epochs = require_int("epochs", epochs, minimum=0)
-        if self._loop is None:  # any number of points of this dimension: one trace for every data set
-            self.dim = x.shape[1]
-            points = tf.TensorSpec([None, self.dim], tf.float32)
+        if self._loop is None:  # any number of points of these shapes: one trace for every data set
+            self._shapes_per_point = tuple(a.shape[1:] for a in data)
+            specs = tuple(tf.TensorSpec([None, *a.shape[1:]], tf.float32) for a in data)
             self._loop = tf.function(self._epochs, autograph=False, jit_compile=self.jit_compile,
-                                     input_signature=[points, tf.TensorSpec([], tf.int32)])
-            self._nll = tf.function(self._mean_nll, autograph=False, input_signature=[points])
+                                     input_signature=[specs, tf.TensorSpec([], tf.int32)])
+            self._nll = tf.function(self._mean_nll, autograph=False, input_signature=[specs])
         if self._state_shapes(model) != self._shapes:
             raise ParameterError(f"model does not have the architecture this TrainingLoop was compiled for "
                                  f"({type(self.template).__name__} with variables of shapes {self._shapes[1:]}); "
@@ -305,7 +324,7 @@ class TrainingLoop:
             mine.assign(theirs)
         for v in self._optimizer_state:  # a fresh Adam: step count and moments zero
             v.assign(tf.zeros_like(v))
-        points = tf.constant(x, tf.float32)
+        data = tuple(tf.constant(a) for a in data)
         model._is_training = True  # what model.fit sets; a callback's model.stop_training() clears it
         for c in callbacks:
             c.model = model
@@ -314,7 +333,7 @@ class TrainingLoop:
         while done < epochs and model._is_training:
             k = min(self.epochs_per_call, epochs - done)
             with Sampling(n=1, flipout=False):
-                loss = self._loop(points, tf.constant(k))
+                loss = self._loop(data, tf.constant(k))
             for mine, theirs in zip(self.template.trainable_variables, model.trainable_variables):
                 theirs.assign(mine)
             model._current_elbo = float(loss)  # what model.get_elbo() reports: the last step's loss

@@ -314,5 +314,43 @@ def test_training_loop_refuses_other_architectures_constants_and_bad_data():
     bad[3, 1] = np.nan
     with pytest.raises(ParameterError, match="x has 1 row"):
         loop.fit(Gaussian(x), bad, epochs=1)
+    loop.fit(Gaussian(x), x, epochs=1)
+    with pytest.raises(ParameterError, match=r"compiled for points of shapes \(\(2,\),\) \(x, y\), got \(\(3,\),\)"):
+        loop.fit(Gaussian(x), np.zeros((10, 3)), epochs=1)
     with pytest.raises(ParameterError, match="learning_rate must be > 0.0"):
         TrainingLoop(lambda: Gaussian(x), learning_rate=0.0)
+
+
+def test_training_loop_fits_a_conditional_model_like_model_fit():
+    import probflow as pf
+    import tensorflow as tf
+    import tensorflow_probability as tfp
+
+    from helpers.notebook_setup import seed_everything
+    from helpers.training import TrainingLoop
+
+    class Regression(pf.Model):
+        "y | x ~ Normal(a x + b, exp(c x + d)): a heteroscedastic linear regression."
+
+        def __init__(self):
+            self.w = pf.DeterministicParameter([1, 2], initializer={"loc": tf.zeros})
+            self.b = pf.DeterministicParameter([2], initializer={"loc": tf.zeros})
+
+        def __call__(self, x):
+            out = x @ self.w() + self.b()
+            return tfp.distributions.Normal(out[:, 0], tf.exp(out[:, 1]))
+
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-2, 2, size=(300, 1)).astype("float32")
+    y = (1.5 * x[:, 0] + 0.5 + np.exp(0.3 * x[:, 0] - 1.0) * rng.normal(size=300)).astype("float32")
+    seed_everything(0)
+    reference = Regression()
+    reference.fit(x, y, batch_size=len(x), epochs=40, lr=0.05)
+    loop = TrainingLoop(Regression, learning_rate=0.05, epochs_per_call=7)
+    model = Regression()
+    loop.fit(model, x, y, epochs=40)
+    for mine, theirs in zip(_values(model), _values(reference)):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
+    assert loop.mean_nll(x, y) == pytest.approx(float(-reference(x).log_prob(y).numpy().mean()), abs=1e-5)
+    with pytest.raises(ParameterError, match="x and y must have as many rows, got 300 and 299"):
+        loop.fit(model, x, y[:-1], epochs=1)
