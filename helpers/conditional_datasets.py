@@ -24,7 +24,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from .datasets import LOG_2PI, _as_points
-from .validation import ParameterError, require_int
+from .validation import ParameterError, require_float, require_int
 
 
 def _normal_log_prob(v, loc, scale):
@@ -220,3 +220,24 @@ class BananaTwist(ConditionalDataset):
 
 #: Every conditional data set by name; each class takes no arguments.
 CONDITIONAL_DATASETS = {"skewed": Skewed, "modes": Modes, "banana": BananaTwist}
+
+
+def split_pairs(x, y, validation_fraction: float = 0.2, seed: int = 0):
+    """Split pairs at random into ``(x_train, y_train), (x_val, y_val)``.
+
+    The same rule as ``helpers.training.train_validation_split`` for points: the validation
+    part has ``round(validation_fraction * n)`` pairs (at least one, and at least one pair is
+    left for training), chosen by a permutation that depends only on ``seed``.
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim != 2 or len(x) != len(y) or len(x) < 2:
+        raise ParameterError(f"x must have shape (n, k) with n >= 2 and y one row per row of x, "
+                             f"got shapes {x.shape} and {y.shape}")
+    fraction = require_float("validation_fraction", validation_fraction, low=0.0, high=1.0, low_inclusive=False)
+    n = len(x)
+    n_val = int(round(fraction * n))
+    if n_val < 1 or n_val > n - 1:
+        raise ParameterError(f"validation_fraction {fraction} of {n} pairs leaves no validation or no training pair")
+    order = np.random.default_rng(seed).permutation(n)
+    train, val = np.sort(order[n_val:]), np.sort(order[:n_val])
+    return (x[train], y[train]), (x[val], y[val])

@@ -130,3 +130,30 @@ def _levels(levels) -> np.ndarray:
     if levels.ndim != 1 or not np.isfinite(levels).all() or (levels < 0).any() or (levels > 1).any():
         raise ParameterError(f"levels must be numbers within [0, 1], got {levels.tolist()}")
     return levels
+
+
+def stein_check(y, grad_log_q) -> dict:
+    """Do a model's samples and its log-density describe the same distribution? Stein's identity says so.
+
+    For any smooth density q that vanishes at infinity and :math:`y \\sim q`,
+    :math:`\\mathbb{E}[\\nabla_y \\log q(y)] = 0` and :math:`\\mathbb{E}[y^\\top \\nabla_y \\log q(y)] = -d`
+    (:math:`d` the dimension of y: integrate :math:`\\nabla \\cdot (y\\, q)` by parts). The same holds for
+    every conditional q(. | x) and so for pairs with one sample per x. Pass the model's own samples
+    ``y`` (``(n,)`` or ``(n, d)``) and the gradient of its log-density at them (same shape, e.g. from
+    ``tf.GradientTape``). Returns ``score_mean`` (per coordinate, should be 0), ``y_dot_score``
+    (should be ``-d``), each with its standard error, and ``d``: a log-density missing its
+    log-determinant, or sampled by a different map than the one it inverts, fails this in any dimension.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    g = np.asarray(grad_log_q, dtype=np.float64)
+    if y.shape != g.shape or y.ndim not in (1, 2) or len(y) < 2:
+        raise ParameterError(f"y and grad_log_q must have the same shape (n,) or (n, d), got {y.shape} and {g.shape}")
+    if not (np.isfinite(y).all() and np.isfinite(g).all()):
+        return {"score_mean": [math.inf], "score_se": [math.inf], "y_dot_score": math.inf,
+                "y_dot_score_se": math.inf, "d": 1 if y.ndim == 1 else y.shape[1]}
+    y2, g2 = (y[:, None], g[:, None]) if y.ndim == 1 else (y, g)
+    n = len(y2)
+    dot = (y2 * g2).sum(axis=1)
+    return {"score_mean": g2.mean(axis=0).tolist(), "score_se": (g2.std(axis=0, ddof=1) / math.sqrt(n)).tolist(),
+            "y_dot_score": float(dot.mean()), "y_dot_score_se": float(dot.std(ddof=1) / math.sqrt(n)),
+            "d": y2.shape[1]}

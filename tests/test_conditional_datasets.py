@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.stats import kstest, norm
 
-from helpers.conditional_datasets import CONDITIONAL_DATASETS, Skewed
+from helpers.conditional_datasets import CONDITIONAL_DATASETS, Skewed, split_pairs
 from helpers.datasets import ULP_NUDGE_VARIABLE
 from helpers.plotting import density_grid
 from helpers.validation import ParameterError
@@ -135,3 +135,18 @@ def test_bad_input_is_refused_by_name(name):
         data.log_prob(bad_y, x)
     with pytest.raises(ParameterError, match="n must be an integer >= 1"):
         data.sample(0, seed=0)
+
+
+def test_split_pairs_keeps_pairs_together_and_depends_only_on_the_seed():
+    data = CONDITIONAL_DATASETS["banana"]()
+    x, y = data.sample(100, seed=0)
+    (x_train, y_train), (x_val, y_val) = split_pairs(x, y, 0.2, seed=3)
+    assert len(x_train) == len(y_train) == 80 and len(x_val) == len(y_val) == 20
+    rows = {tuple(np.r_[a, b]) for a, b in zip(x, y)}
+    assert {tuple(np.r_[a, b]) for a, b in zip(x_train, y_train)} | {tuple(np.r_[a, b]) for a, b in zip(x_val, y_val)} == rows
+    again = split_pairs(x, y, 0.2, seed=3)
+    np.testing.assert_array_equal(again[1][0], x_val)
+    with pytest.raises(ParameterError, match="no validation or no training pair"):
+        split_pairs(x[:2], y[:2], 0.1)
+    with pytest.raises(ParameterError, match="one row per row of x"):
+        split_pairs(x, y[:50])

@@ -8,6 +8,7 @@ from scipy.stats import chi2, norm
 
 from helpers.conditional_datasets import CONDITIONAL_DATASETS
 from helpers.conditional_evaluation import (calibration_curve, central_ranks, conditional_kl, coverage, hdr_ranks,
+                                            stein_check,
                                             held_out_pairs, level_key, pit_histogram)
 from helpers.evaluation import HELD_OUT_SEED_OFFSET
 from helpers.validation import ParameterError
@@ -116,3 +117,27 @@ def test_levels_and_keys():
         coverage([0.1], levels=[1.5])
     with pytest.raises(ParameterError, match="pit values"):
         central_ranks([1.2])
+
+
+def test_stein_check_holds_for_a_density_and_its_own_samples():
+    rng = np.random.default_rng(6)
+    loc, scale = np.array([1.0, -2.0]), np.array([0.5, 3.0])
+    y = loc + scale * rng.standard_normal((200_000, 2))
+    grad = -(y - loc) / scale ** 2   # exact score of the Gaussian the samples come from
+    check = stein_check(y, grad)
+    assert check["d"] == 2
+    np.testing.assert_allclose(check["score_mean"], 0.0, atol=5 * max(check["score_se"]))
+    assert check["y_dot_score"] == pytest.approx(-2.0, abs=5 * check["y_dot_score_se"])
+
+
+def test_stein_check_catches_a_density_that_is_not_the_samples_one():
+    rng = np.random.default_rng(7)
+    y = 2.0 * rng.standard_normal(100_000)   # samples with scale 2 ...
+    check = stein_check(y, -y)                 # ... scored by a density with scale 1
+    assert check["y_dot_score"] == pytest.approx(-4.0, abs=0.1)   # not -1
+
+
+def test_stein_check_refuses_mismatched_shapes_and_reports_non_finite_gradients():
+    with pytest.raises(ParameterError, match="same shape"):
+        stein_check(np.zeros(3), np.zeros((3, 1)))
+    assert stein_check(np.zeros(3), np.array([0.0, np.nan, 0.0]))["y_dot_score"] == math.inf

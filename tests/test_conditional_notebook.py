@@ -1,0 +1,159 @@
+"""Notebook 04 headless (papermill): cheap parameters reach it and its metrics come back; bad input stops clearly;
+a conditional flow built from the notebook's own code integrates to 1 over y; a saved model reloads in a fresh
+process with the same log-densities."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import papermill
+import pytest
+from papermill.exceptions import PapermillExecutionError
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "04_conditional_flows.ipynb"
+MODELS = ["gaussian", "heteroscedastic", "mdn", "flow"]
+CHEAP = dict(seed=5, n_train=300, n_test=1000, n_region_points=200, n_region_samples=40, n_hidden=8, max_epochs=20,
+             check_every=5, patience=2)
+
+
+def run(tmp_path, **parameters):
+    out = tmp_path / "cond-out.ipynb"
+    return papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=parameters, cwd=str(tmp_path),
+                                      progress_bar=False, kernel_name="python3")
+
+
+@pytest.fixture(scope="module")
+def cheap_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cond")
+    metrics_path = folder / "metrics" / "cond.json"
+    run(folder, metrics_path=str(metrics_path), **CHEAP)
+    return json.loads(metrics_path.read_text())
+
+
+def test_cheap_run_writes_every_model_and_data_set(cheap_run):
+    m = cheap_run
+    assert (m["seed"], m["n_train"], m["max_epochs"], m["headline"]) == (5, 300, 20, "flow_kl_mean")
+    assert m["datasets"] == ["skewed", "modes", "banana"] and m["models"] == MODELS
+    assert m["all_finite"] is True
+    for key in ("conditional_kl", "conditional_kl_se", "coverage", "fit_seconds", "fits"):
+        assert set(m[key]) == set(m["datasets"]), key
+        for data_name, by_model in m[key].items():
+            assert set(by_model) == set(MODELS), (key, data_name)
+    for data_name in m["datasets"]:
+        for model in MODELS:
+            assert math.isfinite(m["conditional_kl"][data_name][model])
+            assert m["conditional_kl"][data_name][model] > -0.05   # a KL, up to Monte Carlo noise
+            cov = m["coverage"][data_name][model]
+            assert set(cov) == {"50", "90"} and all(0.0 <= v <= 1.0 for v in cov.values())
+            assert cov["50"] <= cov["90"]
+            assert m["fit_seconds"][data_name][model] > 0
+    flow_mean = sum(m["conditional_kl"][d]["flow"] for d in m["datasets"]) / 3
+    assert m["flow_kl_mean"] == pytest.approx(flow_mean)
+
+
+def test_a_subset_of_models_and_data_sets(tmp_path):
+    metrics_path = tmp_path / "subset.json"
+    run(tmp_path, datasets=["modes"], models=["mdn", "flow"], metrics_path=str(metrics_path),
+        **dict(CHEAP, n_train=200, max_epochs=10))
+    m = json.loads(metrics_path.read_text())
+    assert m["datasets"] == ["modes"] and m["models"] == ["mdn", "flow"]
+    assert set(m["conditional_kl"]["modes"]) == {"mdn", "flow"}
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("seed", -1, "seed must be an integer >= 0, got -1"),
+    ("n_train", 5, "n_train must be an integer >= 20, got 5"),
+    ("max_epochs", 0, "max_epochs must be an integer >= 1, got 0"),
+    ("models", ["flow", "glow"],
+     "models must be a non-empty list of names from ['gaussian', 'heteroscedastic', 'mdn', 'flow'], "
+     "got ['flow', 'glow']"),
+    ("datasets", ["spiral"],
+     "datasets must be a non-empty list of names from ['banana', 'modes', 'skewed'], got ['spiral']"),
+])
+def test_bad_parameters_stop_with_one_clear_message(tmp_path, name, value, message):
+    with pytest.raises(PapermillExecutionError) as err:
+        run(tmp_path, **{name: value})
+    assert (err.value.ename, err.value.evalue) == ("ParameterError", message)
+
+
+# --- the notebook's own model code, outside the notebook ---------------------------------------------------------
+
+def notebook_namespace(**parameters):
+    """Run the notebook's setup, parameters, model and flow cells (not the data or fits) in a fresh namespace."""
+    import nbformat
+
+    cells = [c for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
+    wanted = [c.source for c in cells if c.source.startswith(("from helpers.notebook_setup", "def weight(",
+                                                              "class MDN(", "def spline("))]
+    params = next(c.source for c in cells if "parameters" in c.metadata.get("tags", []))
+    namespace = {}
+    exec(wanted[0], namespace)
+    exec(params, namespace)
+    namespace.update(parameters)
+    for source in wanted[1:]:
+        exec(source.replace("plt.show()", "plt.close('all')"), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def ns():
+    return notebook_namespace(n_hidden=8)
+
+
+def randomised_flow(ns, y_dim, seed=3):
+    tf, np_ = ns["tf"], np
+    ns["seed_everything"](seed)
+    x = np_.linspace(-2, 2, 50, dtype="float32")[:, None]
+    y = np_.random.default_rng(seed).standard_normal((50,) if y_dim == 1 else (50, 2)).astype("float32")
+    model = ns["ConditionalFlow"](x, y)
+    for v in model.trainable_variables:
+        if not np_.any(v.numpy()):
+            v.assign(tf.random.normal(v.shape, stddev=0.1))
+    return model
+
+
+@pytest.mark.parametrize("y_dim", [1, 2])
+def test_a_randomly_initialised_conditional_flow_integrates_to_one_over_y(ns, y_dim):
+    from helpers.plotting import density_grid
+
+    model = randomised_flow(ns, y_dim)
+    for x in (-1.7, 0.0, 1.2):
+        if y_dim == 1:
+            y = np.linspace(-30.0, 30.0, 30_001, dtype="float32")
+            mass = np.exp(model(np.full((len(y), 1), x, "float32")).log_prob(y).numpy()).sum() * (60.0 / 30_000)
+        else:
+            grid, _, _, cell_area = density_grid(((-8.0, 8.0), (-8.0, 8.0)), resolution=300)
+            mass = np.exp(model(np.full((len(grid), 1), x, "float32")).log_prob(grid).numpy()).sum() * cell_area
+        assert mass == pytest.approx(1.0, abs=2e-3), x
+
+
+@pytest.mark.parametrize("y_dim", [1, 2])
+def test_flow_shapes_for_a_batch_of_different_inputs(ns, y_dim):
+    model = randomised_flow(ns, y_dim)
+    x = np.array([[-1.0], [0.0], [0.5], [2.0]], "float32")
+    dist = model(x)
+    assert dist.batch_shape == (4,) and dist.event_shape == (() if y_dim == 1 else (2,))
+    samples = dist.sample(3, seed=1)
+    assert samples.shape == ((3, 4) if y_dim == 1 else (3, 4, 2))
+    assert dist.log_prob(samples).shape == (3, 4)
+    # each row is its own conditional: scoring rows one by one gives the same numbers
+    one_by_one = [model(x[i:i + 1]).log_prob(samples[:, i:i + 1]).numpy()[:, 0] for i in range(4)]
+    np.testing.assert_allclose(np.stack(one_by_one, axis=1), dist.log_prob(samples).numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_saved_model_reloads_in_a_fresh_process_with_the_same_log_densities(ns, tmp_path):
+    model = randomised_flow(ns, 2)
+    x = np.random.default_rng(0).uniform(-2, 2, (50, 1)).astype("float32")
+    y = np.random.default_rng(1).standard_normal((50, 2)).astype("float32")
+    model.save(str(tmp_path / "flow.pkl"))
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    code = ("import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'; import numpy as np, probflow as pf; "
+            f"m = pf.load({str(tmp_path / 'flow.pkl')!r}); "
+            f"np.save({str(tmp_path / 'out.npy')!r}, m(np.load({str(tmp_path / 'x.npy')!r}))"
+            f".log_prob(np.load({str(tmp_path / 'y.npy')!r})).numpy())")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, cwd=str(tmp_path))
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), model(x).log_prob(y).numpy())
