@@ -31,22 +31,10 @@ def _tf():
     return tf
 
 
-class FunnelTarget:
-    r"""Neal's funnel of :class:`helpers.datasets.Funnel`: :math:`z_1 \sim \mathcal N(0, \sigma^2)`,
-    :math:`z_0 \mid z_1 \sim \mathcal N(0, e^{z_1})`. Normalised: :math:`\log Z = 0`."""
+class _DatasetTarget:
+    """A target made from a data set of :mod:`helpers.datasets`: its normalised NumPy density, sampler and limits."""
 
-    name = "funnel"
     log_z = 0.0
-
-    def __init__(self, sigma: float = 1.5):
-        self.dataset = Funnel(sigma=sigma)
-        self.sigma = self.dataset.sigma
-
-    def log_prob_tf(self, z):
-        tf = _tf()
-        z0, z1 = z[..., 0], z[..., 1]
-        return (-LOG_2PI - math.log(self.sigma) - 0.5 * tf.square(z1 / self.sigma)
-                - 0.5 * z1 - 0.5 * tf.square(z0) * tf.exp(-z1))
 
     def log_prob(self, z) -> np.ndarray:
         return self.dataset.log_prob(z)
@@ -59,11 +47,27 @@ class FunnelTarget:
         return self.dataset.limits
 
 
-class RingTarget:
+class FunnelTarget(_DatasetTarget):
+    r"""Neal's funnel of :class:`helpers.datasets.Funnel`: :math:`z_1 \sim \mathcal N(0, \sigma^2)`,
+    :math:`z_0 \mid z_1 \sim \mathcal N(0, e^{z_1})`. Normalised: :math:`\log Z = 0`."""
+
+    name = "funnel"
+
+    def __init__(self, sigma: float = 1.5):
+        self.dataset = Funnel(sigma=sigma)
+        self.sigma = self.dataset.sigma
+
+    def log_prob_tf(self, z):
+        tf = _tf()
+        z0, z1 = z[..., 0], z[..., 1]
+        return (-LOG_2PI - math.log(self.sigma) - 0.5 * tf.square(z1 / self.sigma)
+                - 0.5 * z1 - 0.5 * tf.square(z0) * tf.exp(-z1))
+
+
+class RingTarget(_DatasetTarget):
     r"""The ring of 8 Gaussians of :class:`helpers.datasets.Ring`. Normalised: :math:`\log Z = 0`."""
 
     name = "ring"
-    log_z = 0.0
 
     def __init__(self, n_modes: int = 8, radius: float = 4.0, scale: float = 0.5):
         self.dataset = Ring(n_modes=n_modes, radius=radius, scale=scale)
@@ -77,16 +81,6 @@ class RingTarget:
         sq = tf.reduce_sum(tf.square(z[..., None, :] - centres), axis=-1)  # (..., K)
         log_comp = -LOG_2PI - 2.0 * math.log(self.scale) - 0.5 * sq / self.scale**2
         return tf.reduce_logsumexp(log_comp, axis=-1) - math.log(self.n_modes)
-
-    def log_prob(self, z) -> np.ndarray:
-        return self.dataset.log_prob(z)
-
-    def sample(self, n: int, seed: int) -> np.ndarray:
-        return self.dataset.sample(n, seed)
-
-    @property
-    def limits(self):
-        return self.dataset.limits
 
 
 def energy_log_prob_unnormalised(z) -> np.ndarray:
