@@ -73,6 +73,7 @@ def test_metric_values_are_sane(cheap_run):
     ("anneal_steps", 2000, "anneal_steps must be an integer <= 1500, got 2000"),
     ("anneal_start", 0.0, "anneal_start must be > 0.0, got 0.0"),
     ("n_eval", 10, "n_eval must be an integer >= 100, got 10"),
+    ("mixture_components", 10, "mixture_components must divide batch_size (256) and n_eval (20000), got 10"),
 ])
 def test_bad_parameters_stop_with_one_clear_message(tmp_path, name, value, message):
     with pytest.raises(PapermillExecutionError) as err:
