@@ -150,6 +150,19 @@ class EnergyTarget:
 TARGETS = {"funnel": FunnelTarget, "ring": RingTarget, "energy": EnergyTarget}
 
 
+def _mean_and_se_of_difference(names, first, second) -> tuple[float, float]:
+    """Mean of ``first - second`` (paired values) and its standard error; ``(inf, inf)`` if any is not finite."""
+    first = np.asarray(first, dtype=np.float64).reshape(-1)
+    second = np.asarray(second, dtype=np.float64).reshape(-1)
+    if first.shape != second.shape or first.size < 2:
+        raise ParameterError(f"{names[0]} and {names[1]} must hold the same number (>= 2) of values, "
+                             f"got {first.size} and {second.size}")
+    diff = first - second
+    if not np.all(np.isfinite(diff)):
+        return math.inf, math.inf
+    return float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(diff.size))
+
+
 def reverse_kl(log_q, log_p_unnormalised, log_z: float) -> tuple[float, float]:
     r"""Reverse KL from samples of ``q``: :math:`\mathrm{KL}(q\,\|\,p) = \mathbb E_q[\log q - \log\tilde p] + \log Z`.
 
@@ -158,15 +171,8 @@ def reverse_kl(log_q, log_p_unnormalised, log_z: float) -> tuple[float, float]:
     A sample where either is not finite (``q`` puts mass where ``p`` has none)
     gives ``(inf, inf)``.
     """
-    log_q = np.asarray(log_q, dtype=np.float64).reshape(-1)
-    log_p = np.asarray(log_p_unnormalised, dtype=np.float64).reshape(-1)
-    if log_q.shape != log_p.shape or log_q.size < 2:
-        raise ParameterError(f"log_q and log_p_unnormalised must hold the same number (>= 2) of values, "
-                             f"got {log_q.size} and {log_p.size}")
-    diff = log_q - log_p
-    if not np.all(np.isfinite(diff)):
-        return math.inf, math.inf
-    return float(diff.mean() + log_z), float(diff.std(ddof=1) / math.sqrt(diff.size))
+    kl, se = _mean_and_se_of_difference(("log_q", "log_p_unnormalised"), log_q, log_p_unnormalised)
+    return kl + log_z, se
 
 
 def forward_kl(log_p, log_q) -> tuple[float, float]:
@@ -174,15 +180,7 @@ def forward_kl(log_p, log_q) -> tuple[float, float]:
 
     ``log_p`` must be the *normalised* log-density at the samples.
     """
-    log_p = np.asarray(log_p, dtype=np.float64).reshape(-1)
-    log_q = np.asarray(log_q, dtype=np.float64).reshape(-1)
-    if log_q.shape != log_p.shape or log_q.size < 2:
-        raise ParameterError(f"log_p and log_q must hold the same number (>= 2) of values, "
-                             f"got {log_p.size} and {log_q.size}")
-    diff = log_p - log_q
-    if not np.all(np.isfinite(diff)):
-        return math.inf, math.inf
-    return float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(diff.size))
+    return _mean_and_se_of_difference(("log_p", "log_q"), log_p, log_q)
 
 
 def ring_mode_mass(samples, ring: RingTarget | Ring | None = None, radius: float | None = None) -> np.ndarray:
