@@ -62,7 +62,7 @@ QUOTES = [
      r"(?=[\s\S]*?one flow, same recipe +(\S+)\n)MAF x5 ensemble +(\S+) ±"),
     ("zoo: the ensemble's members at seed 0",
      "markdown:02_flow_zoo", r"\| 0 \|(?: \S+ \|){5} (\S+)–(\S+) \|",
-     "outputs:02_flow_zoo", None),  # min and max of the members' KLs, computed below
+     "outputs:02_flow_zoo", lambda: members_range()),  # min and max of the members' KLs
     ("core: the README's headline KL and Gaussian",
      "README", r"held-out KL\(p‖q\) = (0\.\d+) nats on the banana \(a Gaussian: (\d\.\d\d)\)",
      "outputs:01_normalizing_flows", r"KL\(p \|\| q\) = (0\.\d+) ± [\s\S]*?Gaussian: KL\(p \|\| q\) = (\d\.\d\d)"),
@@ -85,7 +85,32 @@ QUOTES = [
     ("zoo: the README and section 9 agree on the ensemble",
      "README", r"banana: (0\.\d+) nats for the five-MAF ensemble",
      "markdown:02_flow_zoo", r"\| 0 \|(?: \S+ \|){4} (\S+) \|"),
+    ("inference: eight schools in the README, RealNVP and ProbFlow's mean-field",
+     "README", r"within W1 = (0\.\d+) of the exact one, Pareto k̂ = (0\.\d+) \(ProbFlow's mean-field: (0\.\d+), (0\.\d+)\)",
+     "outputs:05_flows_for_inference",
+     r"(?=[\s\S]*?\nRealNVP +(?:\S+ ± \S+ +){3}(0\.\d+) +(0\.\d+) )\nProbFlow mean-field +(?:\S+ ± \S+ +){3}(0\.\d+) +(0\.\d+) "),
+    ("inference: the README's reverse KLs on the funnel and the energy target",
+     "README", r"reverse KL (0\.\d+) nats on the funnel \(RealNVP\) and (0\.\d+) on the energy target \(spline flow\), "
+               r"against (0\.\d+) and (\d\.\d+) for a full-covariance Gaussian",
+     "outputs:05_flows_for_inference",
+     r"(?=[\s\S]*?funnel +RealNVP +(\S+) ±)(?=[\s\S]*?energy +NSF +(\S+) ±)"
+     r"(?=[\s\S]*?funnel +full-covariance Gaussian +(\S+) ±)(?=[\s\S]*?energy +full-covariance Gaussian +(\S+) ±)"),
+    ("inference: the ring's emptiest mode in the README, annealed mixture and single flows",
+     "README", r"the annealed mixture keeps (\d+\.\d) % of its mass near the emptiest ring mode \(single flows ≤ (\d\.\d) %\)",
+     "outputs:05_flows_for_inference", lambda: ring_mode_shares()),
+    ("inference: seed 0 of the seeds 0-4 table, ProbFlow's mean-field and RealNVP's k-hat",
+     "markdown:05_flows_for_inference", r"\| 0 \|(?: [^|]+ \|){3} 0\.\d+, (0\.\d\d) \| (0\.\d\d), (0\.\d\d) \|",
+     "outputs:05_flows_for_inference",
+     r"(?=[\s\S]*?\nRealNVP +(?:\S+ ± \S+ +){3}0\.\d+ +(0\.\d+) )\nProbFlow mean-field +(?:\S+ ± \S+ +){3}(0\.\d+) +(0\.\d+) "),
 ]
+
+
+def ring_mode_shares():
+    "The annealed mixture's share of the emptiest ring mode, and the largest such share of a single flow, in %."
+    text = outputs_text("05_flows_for_inference")
+    smallest = {name: float(re.search(rf"\n{re.escape(name)} +(0\.\d+) ", text).group(1))
+                for name in ("mixture, annealed", "RealNVP", "NSF")}
+    return f"{100 * smallest['mixture, annealed']:.1f}", f"{100 * max(smallest['RealNVP'], smallest['NSF']):.1f}"
 
 
 def members_range():
@@ -98,8 +123,8 @@ def members_range():
 def test_quoted_numbers_are_the_printed_ones(what, quoted_in, quote, source, pattern):
     quoted = re.search(quote, text_of(quoted_in))
     assert quoted, f"{what}: no quote matching {quote!r} in {quoted_in}"
-    if pattern is None:
-        expected = members_range()
+    if callable(pattern):
+        expected = pattern()
     else:
         printed = re.search(pattern, text_of(source))
         assert printed, f"{what}: nothing matching {pattern!r} in {source}"
