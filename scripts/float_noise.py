@@ -122,8 +122,8 @@ def tolerances_for(outputs, moved: list[dict]) -> dict:
     A moved number gets ``tolerance(spread)``; every number of the same kind in the cell (``number_kinds``: a
     table column, every fit's validation NLL, every "at epoch") gets the largest tolerance of its kinds, since which
     fits moved in a few variants is itself chance (a check with all rounding changes at once moved the checkerboard
-    MAF's KL by 0.06 where its own variants had moved it by 0.01). Any other decimal gets one unit of its last
-    digit: a value near a rounding boundary prints differently after the smallest change (seen on other
+    MAF's KL by 0.06 where its own variants had moved it by 0.01). Any other decimal (not in exponent notation)
+    gets one unit of its last digit: a value near a rounding boundary prints differently after the smallest change (seen on other
     combinations: 3.901 / 3.902, 0.046 / 0.047, 0.027 / 0.028 for numbers no single variant moved).
     """
     literals, kinds = [literal for _, literal in numbers(outputs)], number_kinds(outputs)
@@ -136,7 +136,7 @@ def tolerances_for(outputs, moved: list[dict]) -> dict:
         shared = [by_kind[kind] for kind in own_kinds if kind in by_kind]
         if shared:
             result[str(j)] = max(shared)
-        elif "." in literal:
+        elif decimals(literal):  # not an exponent literal such as 0.0e+00: those are compared exactly
             result[str(j)] = round(10.0 ** -decimals(literal), decimals(literal))
     return result
 
