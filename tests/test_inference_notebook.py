@@ -4,9 +4,9 @@ import json
 import math
 from pathlib import Path
 
-import papermill
 import pytest
 from papermill.exceptions import PapermillExecutionError
+from papermill_runs import run as run_notebook
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_flows_for_inference.ipynb"
 
@@ -15,9 +15,7 @@ CHEAP = dict(seed=3, steps=60, anneal_steps=30, realnvp_layers=2, n_hidden=8, sp
 
 
 def run(tmp_path, **parameters):
-    out = tmp_path / "05-out.ipynb"
-    return papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=parameters, cwd=str(tmp_path),
-                                      progress_bar=False, kernel_name="python3")
+    return run_notebook(NOTEBOOK, tmp_path, **parameters)
 
 
 @pytest.fixture(scope="module")

@@ -4,18 +4,12 @@ import json
 import math
 from pathlib import Path
 
-import papermill
 import pytest
 from papermill.exceptions import PapermillExecutionError
+from papermill_runs import run
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 CORE = NOTEBOOKS / "01_normalizing_flows.ipynb"
-
-
-def run(notebook, tmp_path, **parameters):
-    out = tmp_path / f"{notebook.stem}-out.ipynb"
-    return papermill.execute_notebook(str(notebook), str(out), parameters=parameters,
-                                      cwd=str(tmp_path), progress_bar=False, kernel_name="python3")
 
 
 SMALL = dict(seed=7, n_train=256, n_test=2000, n_layers=3, epochs=200, learning_rate=0.02, corner=0.3,

@@ -85,6 +85,15 @@ QUOTES = [
     ("zoo: the README and section 9 agree on the ensemble",
      "README", r"banana: (0\.\d+) nats for the five-MAF ensemble",
      "markdown:02_flow_zoo", r"\| 0 \|(?: \S+ \|){4} (\S+) \|"),
+    ("conditional: the README's seed-0 KLs of the flow, the MDN and the heteroscedastic Gaussian",
+     "README", r"conditional KL of the flow (\S+) / (\S+) / (\S+) nats \(skewed / modes / banana\) against the MDN's "
+               r"(\S+) / (\S+) / (\S+) and the heteroscedastic Gaussian's (\S+) / (\S+) / (\S+), seed 0",
+     "outputs:04_conditional_flows",
+     r"(?=[\s\S]*?\nconditional flow +(\S+) +(\S+) +(\S+)\n)(?=[\s\S]*?\nMDN \(5\) +(\S+) +(\S+) +(\S+)\n)"
+     r"(?=[\s\S]*?\nheteroscedastic +(\S+) +(\S+) +(\S+)\n)"),
+    ("conditional: seed 0 of the per-seed table, flow and MDN",
+     "markdown:04_conditional_flows", r"\| 0 \| (\S+) \((\S+)\) \| (\S+) \((\S+)\) \| (\S+) \((\S+)\) \|",
+     "outputs:04_conditional_flows", lambda: flow_and_mdn_by_data_set()),
     ("inference: eight schools in the README, RealNVP and ProbFlow's mean-field",
      "README", r"within W1 = (0\.\d+) of the exact one, Pareto k̂ = (0\.\d+) \(ProbFlow's mean-field: (0\.\d+), (0\.\d+)\)",
      "outputs:05_flows_for_inference",
@@ -103,6 +112,14 @@ QUOTES = [
      "outputs:05_flows_for_inference",
      r"(?=[\s\S]*?\nRealNVP +(?:\S+ ± \S+ +){3}0\.\d+ +(0\.\d+) )\nProbFlow mean-field +(?:\S+ ± \S+ +){3}(0\.\d+) +(0\.\d+) "),
 ]
+
+
+def flow_and_mdn_by_data_set():
+    "Notebook 04's printed KL table, as (flow, MDN) for each data set in turn."
+    text = outputs_text("04_conditional_flows")
+    flow, mdn = (re.search(rf"\n{label} +(\S+) +(\S+) +(\S+)\n", text).groups()
+                 for label in ("conditional flow", r"MDN \(5\)"))
+    return tuple(v for pair in zip(flow, mdn) for v in pair)
 
 
 def ring_mode_shares():
