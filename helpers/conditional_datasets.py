@@ -23,12 +23,8 @@ import math
 import numpy as np
 from scipy.special import ndtr
 
-from .datasets import LOG_2PI, _as_points
+from .datasets import LOG_2PI, _as_points, normal_log_prob
 from .validation import ParameterError, require_float, require_int
-
-
-def _normal_log_prob(v, loc, scale):
-    return -0.5 * LOG_2PI - np.log(scale) - 0.5 * ((v - loc) / scale) ** 2
 
 
 def _logaddexp_weighted(log_a, log_b, w):
@@ -168,8 +164,8 @@ class Modes(ConditionalDataset):
     def log_prob(self, y, x) -> np.ndarray:
         y, x = self._check_pairs(y, x)
         centre, d, w = self.params(x)
-        return _logaddexp_weighted(_normal_log_prob(y, centre + d, self.spread),
-                                   _normal_log_prob(y, centre - d, self.spread), w)
+        return _logaddexp_weighted(normal_log_prob(y, centre + d, self.spread),
+                                   normal_log_prob(y, centre - d, self.spread), w)
 
     def cdf(self, y, x) -> np.ndarray:
         y, x = self._check_pairs(y, x)
@@ -215,7 +211,7 @@ class BananaTwist(ConditionalDataset):
         c, s = np.cos(theta), np.sin(theta)
         u0 = c * y[:, 0] + s * y[:, 1]
         u1 = -s * y[:, 0] + c * y[:, 1]
-        return _normal_log_prob(u0, 0.0, 1.0) + _normal_log_prob(u1, kappa * (u0**2 - 1.0), self.spread)
+        return normal_log_prob(u0, 0.0, 1.0) + normal_log_prob(u1, kappa * (u0**2 - 1.0), self.spread)
 
 
 #: Every conditional data set by name; each class takes no arguments.

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from .evaluation import HELD_OUT_SEED_OFFSET
+from .evaluation import HELD_OUT_SEED_OFFSET, mean_and_se_of_difference
 from .validation import ParameterError, require_int
 
 #: Nominal levels reported in the metrics JSON, as their keys ("50", "90") say.
@@ -55,12 +55,9 @@ def conditional_kl(log_p, log_q) -> dict:
         raise ParameterError(f"log_p and log_q must have the same shape, got {log_p.shape} and {log_q.shape}")
     if not np.isfinite(log_p).all():
         raise ParameterError("log_p (the exact log-density) has non-finite values")
-    n = len(log_q)
-    if not np.isfinite(log_q).all():
-        return {"kl": math.inf, "kl_se": math.inf, "nll": math.inf, "n": n}
-    diff = log_p - log_q
-    se = float(diff.std(ddof=1) / math.sqrt(n)) if n > 1 else math.inf
-    return {"kl": float(diff.mean()), "kl_se": se, "nll": float(-log_q.mean()), "n": n}
+    kl, se = mean_and_se_of_difference(log_p, log_q)
+    nll = float(-log_q.mean()) if math.isfinite(kl) else math.inf
+    return {"kl": kl, "kl_se": se, "nll": nll, "n": len(log_q)}
 
 
 def central_ranks(pit) -> np.ndarray:

@@ -32,7 +32,8 @@ def _as_points(x) -> np.ndarray:
     return x
 
 
-def _normal_log_prob(x, loc, scale):
+def normal_log_prob(x, loc, scale):
+    "Log-density of N(loc, scale^2) at x, elementwise."
     return -0.5 * LOG_2PI - np.log(scale) - 0.5 * ((x - loc) / scale) ** 2
 
 
@@ -66,7 +67,7 @@ class Banana:
         """Exact log-density (nats) at each row of ``x``."""
         x = require_finite_points("x", x).astype(np.float64)
         x0, x1 = x[:, 0], x[:, 1]
-        return _normal_log_prob(x1, 0.0, self.sigma) + _normal_log_prob(
+        return normal_log_prob(x1, 0.0, self.sigma) + normal_log_prob(
             x0, 0.25 * x1**2, 1.0
         )
 
@@ -240,7 +241,7 @@ class Funnel:
     def log_prob(self, x) -> np.ndarray:
         x = require_finite_points("x", x).astype(np.float64)
         x0, x1 = x[:, 0], x[:, 1]
-        return _normal_log_prob(x1, 0.0, self.sigma) + _normal_log_prob(x0, 0.0, np.exp(0.5 * x1))
+        return normal_log_prob(x1, 0.0, self.sigma) + normal_log_prob(x0, 0.0, np.exp(0.5 * x1))
 
     def entropy(self) -> float:
         return 0.5 * (LOG_2PI + 1.0) + math.log(self.sigma) + 0.5 * (LOG_2PI + 1.0)

@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .datasets import LOG_2PI
+from .datasets import LOG_2PI, normal_log_prob
 from .validation import ParameterError, require_int
 
 #: Estimated coaching effects and their standard errors (BDA, table 5.2).
@@ -39,10 +39,6 @@ TAU_SCALE = 5.0
 #: Names of the state's coordinates, in order.
 STATE_NAMES = ["mu", "log_tau"] + [f"theta_{j + 1}" for j in range(N_SCHOOLS)]
 DIM = len(STATE_NAMES)
-
-
-def _normal_log_prob(x, loc, scale):
-    return -0.5 * LOG_2PI - np.log(scale) - 0.5 * ((x - loc) / scale) ** 2
 
 
 def log_half_cauchy(tau, scale: float = TAU_SCALE):
@@ -62,9 +58,9 @@ def log_joint(z) -> np.ndarray:
     z = _check_state(z)
     mu, u, theta = z[:, 0], z[:, 1], z[:, 2:]
     tau = np.exp(u)
-    return (_normal_log_prob(mu, 0.0, MU_SCALE) + log_half_cauchy(tau) + u
-            + _normal_log_prob(theta, mu[:, None], tau[:, None]).sum(axis=1)
-            + _normal_log_prob(Y, theta, SIGMA).sum(axis=1))
+    return (normal_log_prob(mu, 0.0, MU_SCALE) + log_half_cauchy(tau) + u
+            + normal_log_prob(theta, mu[:, None], tau[:, None]).sum(axis=1)
+            + normal_log_prob(Y, theta, SIGMA).sum(axis=1))
 
 
 def log_joint_tf(z):
@@ -174,7 +170,7 @@ class EightSchoolsPosterior:
         keep = self.mass > 1e-12 * self.mass.max()
         values = np.asarray(values, dtype=np.float64)
         sd = np.sqrt(variances[keep])
-        dens = np.exp(_normal_log_prob(values[:, None], means[keep], sd))
+        dens = np.exp(normal_log_prob(values[:, None], means[keep], sd))
         return dens @ self.mass[keep]
 
     # --- exact samples ----------------------------------------------------------------------------
@@ -208,8 +204,8 @@ class EightSchoolsPosterior:
         log_u = np.log(np.maximum(self.log_tau_density(u), 1e-300))
         mean, var = mu_given_tau(tau)
         t_mean, t_var = theta_given_mu_tau(mu, tau)
-        return (log_u + _normal_log_prob(mu, mean, np.sqrt(var))
-                + _normal_log_prob(theta, t_mean, np.sqrt(t_var)).sum(axis=1))
+        return (log_u + normal_log_prob(mu, mean, np.sqrt(var))
+                + normal_log_prob(theta, t_mean, np.sqrt(t_var)).sum(axis=1))
 
 
 def log_tau_w1(samples_log_tau, posterior: EightSchoolsPosterior) -> float:

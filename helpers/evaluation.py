@@ -18,6 +18,19 @@ from .validation import ParameterError, require_int
 HELD_OUT_SEED_OFFSET = 1_000_003
 
 
+def mean_and_se_of_difference(first, second) -> tuple[float, float]:
+    """Mean of ``first - second`` (paired values, e.g. log p and log q at the same points) and its standard error.
+
+    ``(inf, inf)`` when any difference is not finite (a point one density says is impossible): such a point is
+    never silently dropped. The standard error is ``inf`` for a single pair.
+    """
+    diff = np.asarray(first, dtype=np.float64).reshape(-1) - np.asarray(second, dtype=np.float64).reshape(-1)
+    if not np.all(np.isfinite(diff)):
+        return math.inf, math.inf
+    se = float(diff.std(ddof=1) / math.sqrt(diff.size)) if diff.size > 1 else math.inf
+    return float(diff.mean()), se
+
+
 def held_out_scores(log_prob: Callable[[np.ndarray], np.ndarray], dataset, n: int = 10_000,
                     seed: int = 0) -> dict:
     """Score ``log_prob`` (a learned log-density) on ``n`` fresh samples of ``dataset``.
@@ -43,13 +56,8 @@ def held_out_scores(log_prob: Callable[[np.ndarray], np.ndarray], dataset, n: in
         raise ParameterError(f"log_prob must return one value per point ({n}), got shape {log_q.shape}")
     log_p = dataset.log_prob(x)
     entropy = dataset.entropy()
-    if not np.all(np.isfinite(log_q)):
-        nll = kl = kl_se = math.inf
-    else:
-        diff = log_p - log_q
-        nll = float(-log_q.mean())
-        kl = float(diff.mean())
-        kl_se = float(diff.std(ddof=1) / math.sqrt(n))
+    kl, kl_se = mean_and_se_of_difference(log_p, log_q)
+    nll = float(-log_q.mean()) if math.isfinite(kl) else math.inf
     return {"nll": nll, "entropy": entropy, "kl": kl, "kl_se": kl_se, "n": n, "seed": seed}
 
 

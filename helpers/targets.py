@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from .datasets import LOG_2PI, Funnel, Ring
+from .evaluation import mean_and_se_of_difference
 from .validation import ParameterError, require_finite_points, require_float
 
 
@@ -157,10 +158,7 @@ def _mean_and_se_of_difference(names, first, second) -> tuple[float, float]:
     if first.shape != second.shape or first.size < 2:
         raise ParameterError(f"{names[0]} and {names[1]} must hold the same number (>= 2) of values, "
                              f"got {first.size} and {second.size}")
-    diff = first - second
-    if not np.all(np.isfinite(diff)):
-        return math.inf, math.inf
-    return float(diff.mean()), float(diff.std(ddof=1) / math.sqrt(diff.size))
+    return mean_and_se_of_difference(first, second)
 
 
 def reverse_kl(log_q, log_p_unnormalised, log_z: float) -> tuple[float, float]:
