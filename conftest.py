@@ -25,6 +25,11 @@ import re
 # Kernels started by nbval and papermill inherit this environment: no progress
 # bars in outputs that are compared with (or become) committed outputs.
 os.environ["FLOW_TUTORIALS_PROGRESS"] = "0"
+# TensorFlow imported by the tests themselves (and any process they start) uses the notebooks' kernels, as
+# helpers.notebook_setup chooses them: oneDNN off unless the environment says otherwise. Without this, the first
+# test to import TensorFlow fixes oneDNN on in pytest's process while its subprocesses inherit it off, and on
+# an AVX-512 CPU the two round differently (seen: a reloaded model's log-densities 3e-6 apart).
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 TOLERANCE_KEY = "nbval-tolerance"
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
