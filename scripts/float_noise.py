@@ -12,6 +12,11 @@ text output of every code cell and reports how far each one moved.
     onednn      TensorFlow's oneDNN kernels on (other summation order in matrix products)
     one-thread  TensorFlow with one intra-op thread
     ulp         every sampled data point moved one float32 ulp (helpers.datasets.ULP_NUDGE_VARIABLE)
+    ulp-random-K  each coordinate of every sampled point moved one ulp up or down, by random pattern K (1, 2, 3):
+                three more independent one-ulp changes, because a fit that amplifies rounding lands somewhere
+                new for each, and a handful of variants under-states how far another CPU can move it
+                (seen: an AVX-512 machine moved a KL of notebook 02 by 0.10 where the first five variants
+                had moved it by less than 0.01)
 
 Usage (from the repository root, after `bash scripts/run.sh` or `bash scripts/test.sh` made .venv):
 
@@ -52,6 +57,9 @@ VARIANTS = {
     "onednn": {"TF_ENABLE_ONEDNN_OPTS": "1"},
     "one-thread": {"TF_NUM_INTRAOP_THREADS": "1", "OMP_NUM_THREADS": "1"},
     "ulp": {ULP_NUDGE_VARIABLE: "1"},
+    "ulp-random-1": {ULP_NUDGE_VARIABLE: "random:1"},
+    "ulp-random-2": {ULP_NUDGE_VARIABLE: "random:2"},
+    "ulp-random-3": {ULP_NUDGE_VARIABLE: "random:3"},
 }
 
 
@@ -81,8 +89,45 @@ def decimals(literal: str) -> int:
     return len(literal.split(".")[1]) if "." in literal and "e" not in literal.lower() else 0
 
 
-def spread_table(runs: dict[str, Path]) -> dict:
-    """Line up the numbers of several executed copies of one notebook; report each number that moved."""
+def machine() -> str:
+    """This CPU's model name and widest vector extension, e.g. 'AMD EPYC, AVX-512': a record's variants say where
+    they ran, because another CPU is itself one more rounding variant."""
+    model, flags = "unknown CPU", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                model = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    except OSError:
+        pass
+    widest = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    return f"{model}, {widest}"
+
+
+def earlier_values(record: dict) -> dict:
+    """{(cell, number index): {variant label: value}} of an earlier record, labelled by the machine it ran on.
+
+    The record's own labels are kept if they name a machine already (``variant @ machine``); an old record
+    without one is labelled 'earlier machine'.
+    """
+    where = record.get("machine", "earlier machine")
+    values = {}
+    for i, cell in record.get("cells", {}).items():
+        for e in cell["numbers"]:
+            values[i, e["index"]] = {(k if " @ " in k or k == "committed" else f"{k} @ {where}"): v
+                                     for k, v in e["values"].items()}
+    return values
+
+
+def spread_table(runs: dict[str, Path], earlier: dict | None = None) -> dict:
+    """Line up the numbers of several executed copies of one notebook; report each number that moved.
+
+    ``earlier`` ({(cell, number index): {label: value}}, from :func:`earlier_values`) adds the values an earlier
+    record measured, on this or another machine, for the same committed outputs.
+    """
+    earlier = earlier or {}
     outputs = {name: cell_outputs(path) for name, path in runs.items()}
     reference = next(iter(outputs))
     cells = {}
@@ -93,6 +138,7 @@ def spread_table(runs: dict[str, Path]) -> dict:
         found = {name: numbers(o) for name, o in per_run.items() if name not in layout_differs}
         for j, (context, literal) in enumerate(numbers(ref_outputs)):
             values = {name: float(f[j][1]) for name, f in found.items()}
+            values.update({k: v for k, v in earlier.get((str(i), j), {}).items() if k not in values})
             spread = max(values.values()) - min(values.values())
             if spread > 0:
                 entries.append({"index": j, "context": context.strip(), "printed": literal,
@@ -190,6 +236,10 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--report-only", action="store_true", help="compare executed copies already in --out")
     parser.add_argument("--record", action="store_true", help="write tests/float_noise/<notebook>.json")
+    parser.add_argument("--fresh", action="store_true",
+                        help="forget the earlier record's values (by default they are kept: its variants ran on "
+                             "another machine, or on this one with other variants, and still describe the same "
+                             "committed outputs)")
     args = parser.parse_args(argv)
     if "reference" not in args.variants:
         parser.error("the reference variant is needed")
@@ -197,17 +247,23 @@ def main(argv=None) -> int:
         if not args.report_only:
             with ThreadPoolExecutor(args.jobs) as pool:
                 list(pool.map(lambda v: run_variant(notebook, v, args.out), args.variants))
-        runs = {v: args.out / v / notebook.name for v in args.variants if (args.out / v / notebook.name).exists()}
-        runs["committed"] = notebook
-        cells = spread_table(runs)
+        # the committed outputs first: the record and the tolerances describe the numbers printed there
+        runs = {"committed": notebook}
+        runs.update({v: args.out / v / notebook.name for v in args.variants if (args.out / v / notebook.name).exists()})
+        record = REPO / "tests" / "float_noise" / f"{notebook.stem}.json"
+        earlier = earlier_values(json.loads(record.read_text())) if record.exists() and not args.fresh else {}
+        here = machine()
+        labels = {v: (v if v == "committed" else f"{v} @ {here}") for v in runs}
+        cells = spread_table({labels[v]: path for v, path in runs.items()}, earlier)
         report(notebook, cells)
         if args.record:
             if any(cell["layout_differs"] for cell in cells.values()):
                 raise SystemExit("some outputs differ in more than their numbers: nothing recorded")
-            record = REPO / "tests" / "float_noise" / f"{notebook.stem}.json"
             record.parent.mkdir(exist_ok=True)
-            record.write_text(json.dumps({"variants": {v: VARIANTS.get(v, "the committed outputs") for v in runs},
-                                          "cells": cells}, indent=1) + "\n")
+            variants = {labels[v]: VARIANTS.get(v, "the committed outputs") for v in runs}
+            for old_label in sorted({k for c in earlier.values() for k in c} - set(variants)):
+                variants[old_label] = "kept from the earlier record"
+            record.write_text(json.dumps({"machine": here, "variants": variants, "cells": cells}, indent=1) + "\n")
             set_tolerances(notebook, cells)
             print(f"recorded in {record.relative_to(REPO)}; tolerances set in {notebook.name}")
     return 0
