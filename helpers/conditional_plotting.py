@@ -127,17 +127,20 @@ def plot_rank_histograms(histograms: dict, title="", ax=None, labels=None):
     return ax.figure
 
 
-def draw_conditional_flow_diagram(stages, networks, width: float = 10.0, fontsize: float = 9.5):
+def draw_conditional_flow_diagram(stages, networks, width: float = 10.0, fontsize: float = 9.5,
+                                  base_label: str = "base\n$z \\sim p_Z$", base_network: str | None = None):
     """How the context enters a conditional flow: a chain of boxes from the base to y, each fed from below.
 
     ``stages`` are the box labels in the order the flow applies them (base to y); ``networks``
     gives, for each stage, the label of what computes its parameters (e.g. ``"net(x)"`` or
     ``"net(y_0, x)"``), drawn under the box with an arrow into it. x itself is drawn once, at
     the bottom, feeding every network: it is an input of the networks, never transformed.
+    ``base_label`` names the base distribution; ``base_network``, if given, is drawn under it the
+    same way (a base whose parameters depend on x).
     """
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-    labels = ["base\n$z \\sim p_Z$"] + list(stages) + ["$y$"]
+    labels = [base_label] + list(stages) + ["$y$"]
     n = len(labels)
     fig, ax = plt.subplots(figsize=(width, 2.6))
     ax.set_xlim(0, n)
@@ -165,7 +168,12 @@ def draw_conditional_flow_diagram(stages, networks, width: float = 10.0, fontsiz
     ax.plot([1.5, len(networks) + 0.5], [0.3, 0.3], color="tab:green", lw=1.2)
     ax.text(0.5, 0.3, "context $x$", ha="center", va="center", fontsize=fontsize, color="tab:green")
     ax.plot([0.85, 1.5], [0.3, 0.3], color="tab:green", lw=1.2)
+    if base_network is not None:
+        box(0.5, 0.95, base_network, "#e6f2e1", h=0.38)
+        arrow((0.5, 1.15), (0.5, 1.49), colour="tab:green")
+        arrow((0.5, 0.42), (0.5, 0.75), colour="tab:green")
+    base_density = "p_Z(z)" if base_network is None else "p_Z(z \\mid x)"
     ax.text(n / 2, 2.2, "sampling: $y = f(z; x)$, left to right; density: $z = f^{-1}(y; x)$, "
-            "$\\log q(y\\mid x) = \\log p_Z(z) + \\log|\\det \\partial z / \\partial y|$",
+            f"$\\log q(y\\mid x) = \\log {base_density} + \\log|\\det \\partial z / \\partial y|$",
             ha="center", va="center", fontsize=fontsize)
     return fig

@@ -25,14 +25,21 @@ NOTEBOOK = REPO / "notebooks" / "04_conditional_flows.ipynb"
 ONE_D = ["skewed", "modes"]
 #: name -> papermill parameters (on top of the notebook's defaults)
 CANDIDATES = {
-    # the 1-D flow: splines (number x bins) before the affine map
-    "flow-1x8": dict(models=["flow"], datasets=ONE_D, flow_splines=1, n_bins=8),
-    "flow-1x4": dict(models=["flow"], datasets=ONE_D, flow_splines=1, n_bins=4),
-    "flow-2x4": dict(models=["flow"], datasets=ONE_D, flow_splines=2, n_bins=4),
+    # the 1-D flow: splines (number x bins) before the affine map, on a base of one or more Gaussians
+    "flow-1x8": dict(models=["flow"], datasets=ONE_D, flow_splines=1, n_bins=8, base_components=1),
+    "flow-1x16": dict(models=["flow"], datasets=ONE_D, flow_splines=1, n_bins=16, base_components=1),
+    "flow-2x4": dict(models=["flow"], datasets=ONE_D, flow_splines=2, n_bins=4, base_components=1),
+    "flow-2x8": dict(models=["flow"], datasets=ONE_D, flow_splines=2, n_bins=8, base_components=1),
+    "flow-3x8": dict(models=["flow"], datasets=ONE_D, flow_splines=3, n_bins=8, base_components=1),
+    "flow-2x4-base2": dict(models=["flow"], datasets=ONE_D, flow_splines=2, n_bins=4, base_components=2),
+    "flow-2x8-base2": dict(models=["flow"], datasets=ONE_D, flow_splines=2, n_bins=8, base_components=2),
+    "flow-2x4-base3": dict(models=["flow"], datasets=ONE_D, flow_splines=2, n_bins=4, base_components=3),
     # the 2-D flow: coupling layers x bins
-    "couplings-2x8": dict(models=["flow"], datasets=["banana"], coupling_layers=2, coupling_bins=8),
-    "couplings-3x8": dict(models=["flow"], datasets=["banana"], coupling_layers=3, coupling_bins=8),
     "couplings-2x4": dict(models=["flow"], datasets=["banana"], coupling_layers=2, coupling_bins=4),
+    "couplings-2x8": dict(models=["flow"], datasets=["banana"], coupling_layers=2, coupling_bins=8),
+    "couplings-2x16": dict(models=["flow"], datasets=["banana"], coupling_layers=2, coupling_bins=16),
+    "couplings-3x8": dict(models=["flow"], datasets=["banana"], coupling_layers=3, coupling_bins=8),
+    "couplings-4x8": dict(models=["flow"], datasets=["banana"], coupling_layers=4, coupling_bins=8),
     # the mixture density network's components
     "mdn-3": dict(models=["mdn"], n_components=3),
     "mdn-5": dict(models=["mdn"], n_components=5),
@@ -63,7 +70,7 @@ def main(argv=None) -> int:
         return 2
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    print(f"{'candidate':<15} {'data set':<8} {'model':<16} {'validation NLL':>14} {'held-out KL':>12}   "
+    print(f"{'candidate':<15} {'data set':<8} {'model':<16} {'validation NLL':>14} {'held-out KL':>12} {'fit s':>6}   "
           f"(means over seeds {', '.join(map(str, args.seeds))})")
     for name in args.only or CANDIDATES:
         runs = [run(name, CANDIDATES[name], seed, out) for seed in args.seeds]
@@ -71,7 +78,8 @@ def main(argv=None) -> int:
             for model in runs[0]["models"]:
                 val = sum(r["fits"][data_name][model]["val_nll"] for r in runs) / len(runs)
                 kl = sum(r["conditional_kl"][data_name][model] for r in runs) / len(runs)
-                print(f"{name:<15} {data_name:<8} {model:<16} {val:>14.4f} {kl:>12.4f}")
+                secs = sum(r["fit_seconds"][data_name][model] for r in runs) / len(runs)
+                print(f"{name:<15} {data_name:<8} {model:<16} {val:>14.4f} {kl:>12.4f} {secs:>6.1f}")
     return 0
 
 

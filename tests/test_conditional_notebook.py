@@ -52,13 +52,13 @@ def test_cheap_run_writes_every_model_and_data_set(cheap_run):
     assert m["flow_kl_mean"] == pytest.approx(flow_mean)
 
 
-def test_a_subset_of_models_and_data_sets(tmp_path):
+def test_a_subset_of_models_and_data_sets_without_the_flow(tmp_path):
     metrics_path = tmp_path / "subset.json"
-    run(tmp_path, datasets=["modes"], models=["mdn", "flow"], metrics_path=str(metrics_path),
+    run(tmp_path, datasets=["modes", "banana"], models=["mdn"], metrics_path=str(metrics_path),
         **dict(CHEAP, n_train=200, max_epochs=10))
     m = json.loads(metrics_path.read_text())
-    assert m["datasets"] == ["modes"] and m["models"] == ["mdn", "flow"]
-    assert set(m["conditional_kl"]["modes"]) == {"mdn", "flow"}
+    assert m["datasets"] == ["modes", "banana"] and m["models"] == ["mdn"]
+    assert set(m["conditional_kl"]["banana"]) == {"mdn"} and m["flow_kl_mean"] is None
 
 
 @pytest.mark.parametrize("name, value, message", [
@@ -112,10 +112,26 @@ def randomised_flow(ns, y_dim, seed=3):
     return model
 
 
+@pytest.fixture(scope="module")
+def ns_gaussian_base():
+    return notebook_namespace(n_hidden=8, base_components=1)
+
+
+def test_the_1d_flow_base_is_a_mixture_by_default_and_a_standard_gaussian_with_one_component(ns, ns_gaussian_base):
+    x = np.array([[-1.0], [0.5]], "float32")
+    mixture = randomised_flow(ns, 1)(x).distribution.distribution   # data units <- standard units <- base
+    assert type(mixture).__name__ == "MixtureSameFamily" and mixture.batch_shape == (2,)
+    gaussian = randomised_flow(ns_gaussian_base, 1)(x).distribution.distribution
+    assert type(gaussian).__name__ == "Normal"
+    np.testing.assert_allclose(gaussian.log_prob(np.zeros(2, "float32")).numpy(), -0.5 * np.log(2 * np.pi), rtol=1e-6)
+
+
 @pytest.mark.parametrize("y_dim", [1, 2])
-def test_a_randomly_initialised_conditional_flow_integrates_to_one_over_y(ns, y_dim):
+@pytest.mark.parametrize("base", ["mixture", "gaussian"])
+def test_a_randomly_initialised_conditional_flow_integrates_to_one_over_y(ns, ns_gaussian_base, y_dim, base):
     from helpers.plotting import density_grid
 
+    ns = ns if base == "mixture" else ns_gaussian_base
     model = randomised_flow(ns, y_dim)
     for x in (-1.7, 0.0, 1.2):
         if y_dim == 1:

@@ -58,3 +58,6 @@ def test_conditional_flow_diagram_has_a_box_per_stage_and_network():
     fig = cplot.draw_conditional_flow_diagram(["a", "b"], ["net(x)", "net(x)"])
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts.count("net(x)") == 2 and "a" in texts and "b" in texts and "$y$" in texts
+    fig = cplot.draw_conditional_flow_diagram(["a"], ["net(x)"], base_label="mixture", base_network="net(x)")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("net(x)") == 2 and "mixture" in texts
