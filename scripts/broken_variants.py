@@ -7,7 +7,7 @@ deliberately broken copies of the committed notebooks and runs nbval on each;
 every one of them must FAIL. It prints one line per variant and exits non-zero
 if any broken variant passed.
 
-    .venv/bin/python scripts/broken_variants.py            # every variant (about 5 minutes)
+    .venv/bin/python scripts/broken_variants.py            # every variant (about 12 minutes)
     .venv/bin/python scripts/broken_variants.py --list     # what each variant breaks
 
 Each variant is a clean checkout of HEAD (git worktree) with one edit to a
@@ -37,6 +37,18 @@ VARIANTS = {
         "notebooks/01_normalizing_flows.ipynb", "return tf.math.log(0.5 * ((1 + a) + (1 - a) * d_abs))",
         "return tf.zeros_like(z)",
         "notebook 01's leaky ReLU bijector drops its log-determinant"),
+    "bayes-slow": (
+        "notebooks/03_bayesian_flow.ipynb", "bayes_lr = 0.002 ", "bayes_lr = 0.0002 ",
+        "the Bayesian fit's step size is a tenth of what it should be (printed nowhere)"),
+    "cond-tenth": (
+        "notebooks/04_conditional_flows.ipynb", "max_epochs = 600 ", "max_epochs = 60 ",
+        "the conditional models' fits get a tenth of their epochs"),
+    "cond-one-base": (
+        "notebooks/04_conditional_flows.ipynb", "base_components = 2 ", "base_components = 1 ",
+        "the conditional flow loses its two-component base (the settings before it)"),
+    "inference-slow": (
+        "notebooks/05_flows_for_inference.ipynb", "learning_rate = 0.01 ", "learning_rate = 0.001 ",
+        "the reverse-KL fits on the 2-D targets take a tenth of their step size (printed nowhere)"),
 }
 
 
