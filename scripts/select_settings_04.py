@@ -39,7 +39,6 @@ CANDIDATES = {
     "couplings-2x8": dict(models=["flow"], datasets=["banana"], coupling_layers=2, coupling_bins=8),
     "couplings-2x16": dict(models=["flow"], datasets=["banana"], coupling_layers=2, coupling_bins=16),
     "couplings-3x8": dict(models=["flow"], datasets=["banana"], coupling_layers=3, coupling_bins=8),
-    "couplings-4x8": dict(models=["flow"], datasets=["banana"], coupling_layers=4, coupling_bins=8),
     # the mixture density network's components
     "mdn-3": dict(models=["mdn"], n_components=3),
     "mdn-5": dict(models=["mdn"], n_components=5),

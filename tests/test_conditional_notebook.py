@@ -79,19 +79,15 @@ def test_bad_parameters_stop_with_one_clear_message(name, value, message):
 # --- the notebook's own model code, outside the notebook ---------------------------------------------------------
 
 def notebook_namespace(**parameters):
-    """Run the notebook's setup, parameters, model and flow cells (not the data or fits) in a fresh namespace."""
+    """Run the notebook's setup, parameters (and their checks), model and flow cells (not the data or fits) in a
+    fresh namespace."""
     import nbformat
 
+    namespace = check_parameters(NOTEBOOK, **parameters)
     cells = [c for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
-    wanted = [c.source for c in cells if c.source.startswith(("from helpers.notebook_setup", "def weight(",
-                                                              "class MDN(", "def spline("))]
-    params = next(c.source for c in cells if "parameters" in c.metadata.get("tags", []))
-    namespace = {}
-    exec(wanted[0], namespace)
-    exec(params, namespace)
-    namespace.update(parameters)
-    for source in wanted[1:]:
-        exec(source.replace("plt.show()", "plt.close('all')"), namespace)
+    for cell in cells:
+        if cell.source.startswith(("def weight(", "class MDN(", "def spline(")):
+            exec(cell.source.replace("plt.show()", "plt.close('all')"), namespace)
     return namespace
 
 
