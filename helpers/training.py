@@ -11,7 +11,7 @@ weights from the epoch where it was lowest.
 ``model.fit(..., callbacks=[...])`` calls: ``on_train_start``,
 ``on_epoch_start``, ``on_epoch_end``, ``on_train_end``), written here because
 ProbFlow's own ``EarlyStopping`` cannot restore the best weights and evaluates
-its metric after every epoch. :class:`TrainingLoop` runs the same full-batch fit
+its metric after every epoch. :class:`TrainingLoop` runs the same fit
 as ``model.fit``, with the same callbacks, but traces it once for every model of
 one architecture and returns to Python once every few epochs.
 """
@@ -181,19 +181,26 @@ class TrainingLoop:
     arithmetic (seconds against a fraction of one), and it is paid again by every
     fit, even of an identical architecture on data of the same shape.
 
-    A ``TrainingLoop`` does what ``model.fit(x, batch_size=len(x), epochs=...,
-    lr=learning_rate, callbacks=...)`` does, full-batch: it minimises the same
-    loss as ``model.elbo_loss`` (the negative log-likelihood plus the priors' term,
-    per point, in ProbFlow's sampling context), with the same optimizer, Keras'
-    Adam, and calls the same callbacks after every epoch. It differs in two ways:
+    A ``TrainingLoop`` minimises the same loss as ``model.fit`` (ProbFlow's
+    ``model.elbo_loss``: the negative log-likelihood per point plus the priors'
+    term divided by the number of training points, in ProbFlow's sampling
+    context), with the same optimizer, Keras' Adam, and calls the same callbacks
+    after every step. It differs in three ways:
 
-    * it runs ``epochs_per_call`` epochs in one compiled call (a ``tf.while_loop``),
+    * it runs ``steps_per_call`` steps in one compiled call (a ``tf.while_loop``),
       so Python is visited once per call, not once per step;
     * it traces that loop once, on a private model of its own (the *template*,
       built by ``make_model``): to fit a model, it copies the model's variables
       into the template, resets Adam, trains the template, and copies the
       variables back after every call (callbacks such as ``EarlyStopping`` then
-      see and restore the model's own weights).
+      see and restore the model's own weights);
+    * every step sees a batch of exactly ``batch_size`` rows, so one compiled loop
+      serves data sets of every size. Up to ``batch_size`` training points, the
+      batch is the whole data set, padded with rows of weight zero: each step is
+      then the full-batch step of ``model.fit(x, batch_size=len(x))``, whatever the
+      padding. Beyond it, each step takes the next ``batch_size`` points of a
+      random order of the data (a new order every pass), as ``model.fit(x,
+      batch_size=batch_size, shuffle=True)`` does.
 
     So every model it fits must have the template's architecture: the same class,
     the same variables' shapes, and no fixed tensor that differs between models.
@@ -202,22 +209,24 @@ class TrainingLoop:
     with a constant-tensor attribute is refused, because the compiled loop would
     silently use the template's value.
 
-    ``fit(model, x, y)`` fits a model of y given x, as ``model.fit(x, y)`` does.
-    ``mean_nll(points)`` (or ``mean_nll(x, y)``) is the mean negative
-    log-likelihood under the model being fitted, compiled once too: the metric for
-    ``EarlyStopping``.
-    ``jit_compile=True`` compiles the loop with XLA: much faster steps, but a
-    compilation of several seconds per trainer.
+    ``fit(model, x, y, steps=...)`` fits a model of y given x, as ``model.fit(x, y)``
+    does; ``fit(model, x, steps=...)`` a density of x. ``mean_nll(points)`` (or
+    ``mean_nll(x, y)``) is the mean negative log-likelihood under the model being
+    fitted, compiled once too, in chunks of ``batch_size``: the metric for
+    ``EarlyStopping``. ``jit_compile=True`` compiles both with XLA: steps several
+    times faster, for a compilation of a few seconds, once per ``TrainingLoop``
+    (XLA compiles for fixed shapes, which the fixed batch provides).
     """
 
-    def __init__(self, make_model: Callable[[], object], learning_rate: float, epochs_per_call: int = 10,
-                 jit_compile: bool = False):
+    def __init__(self, make_model: Callable[[], object], learning_rate: float, batch_size: int = 512,
+                 steps_per_call: int = 10, jit_compile: bool = False):
         import tensorflow as tf
 
         if not callable(make_model):
             raise ParameterError("make_model must be callable")
         self.learning_rate = require_float("learning_rate", learning_rate, low=0.0, low_inclusive=False)
-        self.epochs_per_call = require_int("epochs_per_call", epochs_per_call, minimum=1)
+        self.batch_size = require_int("batch_size", batch_size, minimum=1)
+        self.steps_per_call = require_int("steps_per_call", steps_per_call, minimum=1)
         self.template = make_model()
         self._shapes = self._state_shapes(self.template)
         self.optimizer = tf.keras.optimizers.Adam(learning_rate=self.learning_rate)
@@ -226,7 +235,7 @@ class TrainingLoop:
         self.jit_compile = bool(jit_compile)
         self.traces = 0  # how many times the training loop was traced (1 when every fit shared it)
         self._shapes_per_point = None  # of x (and y), set by the first fit
-        self._loop = self._nll = None
+        self._loop = self._sum_log_prob = None
 
     @staticmethod
     def _state(model) -> list:
@@ -246,33 +255,36 @@ class TrainingLoop:
                                  f"loop would fix at its first value; make it tf.Variable(..., trainable=False)")
         return [(type(model).__name__, "model")] + [tuple(v.shape) for v in self._state(model)]
 
-    def _epochs(self, data, n_epochs):
+    def _weighted_log_likelihood(self, data, weights):
+        """Sum over the rows of a batch of weight x log q: ``(x, y)`` for a model of y given x, ``(x,)`` for a
+        density. A model whose log-density keeps more axes (one per output) has them summed, as ProbFlow does."""
+        import tensorflow as tf
+
+        log_q = self.template(data[0]).log_prob(data[1]) if len(data) == 2 else self.template().log_prob(data[0])
+        return tf.reduce_sum(weights * tf.reduce_sum(tf.reshape(log_q, [tf.shape(weights)[0], -1]), axis=1))
+
+    def _steps(self, batches, weights, n_total, n_steps):
         import tensorflow as tf
 
         self.traces += 1
         model, variables = self.template, list(self.template.trainable_variables)
-        x, y = data if len(data) == 2 else (None, data[0])  # model.fit(x, y), or model.fit(x) for a density
-        n = tf.cast(tf.shape(y)[0], y.dtype)  # full batch: the batch is the data set
         kl_weight = getattr(model, "_kl_weight", 1.0)  # set by model.set_kl_weight; 1 unless changed
 
         def step(i, loss):
             model.reset_kl_loss()
+            batch, w = tuple(b[i] for b in batches), weights[i]
+            n_batch = tf.reduce_sum(w)
             with tf.GradientTape() as tape:
-                # ProbFlow's model.elbo_loss(x, y, n, n_mc=1), written out: it takes the batch size from
-                # y's static shape, which is unknown here so that data sets of any size share the trace
-                log_likelihood = model.log_likelihood(x, y)
-                loss = kl_weight * (model.kl_loss() + model.kl_loss_batch()) / n - log_likelihood / n
+                # ProbFlow's model.elbo_loss(x, y, n, n_mc=1), written out for a batch whose padding rows
+                # have weight zero: the priors' term per training point, minus the mean log-likelihood
+                log_likelihood = self._weighted_log_likelihood(batch, w)
+                loss = kl_weight * (model.kl_loss() / n_total + model.kl_loss_batch() / n_batch) \
+                    - log_likelihood / n_batch
             self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
             return i + 1, loss
 
-        _, loss = tf.while_loop(lambda i, loss: i < n_epochs, step, (tf.constant(0), tf.constant(0.0, y.dtype)))
+        _, loss = tf.while_loop(lambda i, loss: i < n_steps, step, (tf.constant(0), tf.constant(0.0)))
         return loss
-
-    def _mean_nll(self, data):
-        import tensorflow as tf
-
-        distribution = self.template(data[0]) if len(data) == 2 else self.template()
-        return -tf.reduce_mean(distribution.log_prob(data[-1]))
 
     def _arrays(self, x, y) -> tuple:
         """``(x,)`` or ``(x, y)`` as finite float32 arrays with one row per point, shaped like the first fit's."""
@@ -294,28 +306,54 @@ class TrainingLoop:
                                  f"(x, y), got {shapes}")
         return tuple(arrays)
 
+    def _compile(self, data) -> None:
+        import tensorflow as tf
+
+        if self._loop is not None:
+            return
+        self._shapes_per_point = tuple(a.shape[1:] for a in data)
+        k, b = self.steps_per_call, self.batch_size
+        batch_specs = tuple(tf.TensorSpec([k, b, *a.shape[1:]], tf.float32) for a in data)
+        self._loop = tf.function(self._steps, autograph=False, jit_compile=self.jit_compile, input_signature=[
+            batch_specs, tf.TensorSpec([k, b], tf.float32), tf.TensorSpec([], tf.float32),
+            tf.TensorSpec([], tf.int32)])
+        chunk_specs = tuple(tf.TensorSpec([b, *a.shape[1:]], tf.float32) for a in data)
+        self._sum_log_prob = tf.function(self._weighted_log_likelihood, autograph=False, jit_compile=self.jit_compile,
+                                         input_signature=[chunk_specs, tf.TensorSpec([b], tf.float32)])
+
+    def _padded(self, data, rows):
+        """The rows ``rows`` of ``data``, padded to ``batch_size`` rows (copies of the first, weight 0)."""
+        n = len(rows)
+        full = np.concatenate([rows, np.full(self.batch_size - n, rows[0])]) if n < self.batch_size else rows
+        weights = (np.arange(self.batch_size) < n).astype("float32")
+        return tuple(a[full] for a in data), weights
+
     def mean_nll(self, x, y=None) -> float:
         """Mean negative log-likelihood (nats) under the model being fitted: of points ``x`` for a density
         model, or of ``y`` given ``x`` for a model fitted as ``fit(model, x, y)``."""
         import tensorflow as tf
 
-        if self._nll is None:
+        if self._sum_log_prob is None:
             raise RuntimeError("mean_nll evaluates the model being fitted: call it during or after fit")
-        return float(self._nll(tuple(tf.constant(a) for a in self._arrays(x, y))))
+        data = self._arrays(x, y)
+        n, total = len(data[0]), 0.0
+        for start in range(0, n, self.batch_size):
+            chunk, weights = self._padded(data, np.arange(start, min(start + self.batch_size, n)))
+            total += float(self._sum_log_prob(tuple(tf.constant(c) for c in chunk), tf.constant(weights)))
+        return -total / n
 
-    def fit(self, model, x, y=None, epochs: int = 100, callbacks=()) -> None:
-        """Fit ``model`` to ``x`` (and ``y``), full batch, for at most ``epochs`` epochs, like ``model.fit``."""
+    def fit(self, model, x, y=None, steps: int = 100, callbacks=(), seed: int | None = None) -> None:
+        """Fit ``model`` to ``x`` (and ``y``) for at most ``steps`` steps (full-batch: epochs), like ``model.fit``.
+
+        Callbacks see one "epoch" per step. ``seed`` sets the random order of the points when they do not fit
+        one batch (default: drawn from NumPy's global generator, which ``seed_everything`` seeds).
+        """
         import tensorflow as tf
         from probflow.utils.settings import Sampling
 
         data = self._arrays(x, y)
-        epochs = require_int("epochs", epochs, minimum=0)
-        if self._loop is None:  # any number of points of these shapes: one trace for every data set
-            self._shapes_per_point = tuple(a.shape[1:] for a in data)
-            specs = tuple(tf.TensorSpec([None, *a.shape[1:]], tf.float32) for a in data)
-            self._loop = tf.function(self._epochs, autograph=False, jit_compile=self.jit_compile,
-                                     input_signature=[specs, tf.TensorSpec([], tf.int32)])
-            self._nll = tf.function(self._mean_nll, autograph=False, input_signature=[specs])
+        steps = require_int("steps", steps, minimum=0)
+        self._compile(data)
         if self._state_shapes(model) != self._shapes:
             raise ParameterError(f"model does not have the architecture this TrainingLoop was compiled for "
                                  f"({type(self.template).__name__} with variables of shapes {self._shapes[1:]}); "
@@ -324,20 +362,34 @@ class TrainingLoop:
             mine.assign(theirs)
         for v in self._optimizer_state:  # a fresh Adam: step count and moments zero
             v.assign(tf.zeros_like(v))
-        data = tuple(tf.constant(a) for a in data)
+        n, b, k = len(data[0]), self.batch_size, self.steps_per_call
+        rng = np.random.default_rng(np.random.randint(2**31) if seed is None else seed)
+        if n <= b:  # full batch: every step sees all points; the same batches serve every call
+            batch, weights = self._padded(data, np.arange(n))
+            fixed = (tuple(tf.constant(np.broadcast_to(a, (k, *a.shape))) for a in batch),
+                     tf.constant(np.broadcast_to(weights, (k, b))))
+        order = np.empty(0, dtype=np.int64)
         model._is_training = True  # what model.fit sets; a callback's model.stop_training() clears it
         for c in callbacks:
             c.model = model
             c.on_train_start()
         done = 0
-        while done < epochs and model._is_training:
-            k = min(self.epochs_per_call, epochs - done)
+        while done < steps and model._is_training:
+            todo = min(k, steps - done)
+            if n <= b:
+                batches, weights = fixed
+            else:  # the next k batches of a random order of the points, a new order every pass
+                while len(order) < k * b:
+                    order = np.concatenate([order, rng.permutation(n)])
+                rows, order = order[:k * b], order[k * b:]
+                batches = tuple(tf.constant(a[rows].reshape(k, b, *a.shape[1:])) for a in data)
+                weights = tf.ones([k, b])
             with Sampling(n=1, flipout=False):
-                loss = self._loop(data, tf.constant(k))
+                loss = self._loop(batches, weights, tf.constant(float(n)), tf.constant(todo))
             for mine, theirs in zip(self.template.trainable_variables, model.trainable_variables):
                 theirs.assign(mine)
             model._current_elbo = float(loss)  # what model.get_elbo() reports: the last step's loss
-            for _ in range(k):
+            for _ in range(todo):
                 done += 1
                 for c in callbacks:
                     c.on_epoch_start()

@@ -264,14 +264,14 @@ def test_training_loop_matches_model_fit_and_traces_once():
     build_optimizer(reference, x, 0.05)
     reference.fit(x, batch_size=len(x), epochs=35, lr=0.05)
 
-    loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, epochs_per_call=10)
+    loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, steps_per_call=10)
     first, second = Gaussian(x), Gaussian(_data(1, n=150, shift=5.0))  # other data, other size: same trace
-    loop.fit(first, x, epochs=35)
+    loop.fit(first, x, steps=35)
     for mine, theirs in zip(_values(first), _values(reference)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
     assert first.get_elbo() == pytest.approx(float(-reference().log_prob(x).numpy().mean()
                                                    + reference.kl_loss().numpy() / len(x)), abs=1e-3)
-    loop.fit(second, _data(1, n=150, shift=5.0), epochs=35)
+    loop.fit(second, _data(1, n=150, shift=5.0), steps=35)
     assert loop.traces == 1
     np.testing.assert_allclose(second.offset.numpy(), [5.0, 2.0], atol=0.8)  # its own offset, untouched
     assert abs(second().mean().numpy()[0] - 5.0) < 0.5  # fitted to its own data
@@ -284,10 +284,10 @@ def test_training_loop_with_early_stopping_keeps_the_best_weights():
 
     Gaussian = _gaussian_model_class()
     x, val = _data(2), _data(3, n=50)
-    loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, epochs_per_call=5)
+    loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, steps_per_call=5)
     model = Gaussian(x)
     stopper = EarlyStopping(lambda: loop.mean_nll(val), every=5, patience=3)
-    loop.fit(model, x, epochs=400, callbacks=[stopper])
+    loop.fit(model, x, steps=400, callbacks=[stopper])
     assert stopper.epochs[0] == 0 and stopper.stopped_epoch <= 400
     assert float(-model().log_prob(val).numpy().mean()) == pytest.approx(stopper.best_value, abs=1e-5)
     if stopper.stopped_epoch < 400:  # stopped early: patience checks without improvement after the best
@@ -303,20 +303,20 @@ def test_training_loop_refuses_other_architectures_constants_and_bad_data():
         TrainingLoop(lambda: Gaussian(x, offset_type="constant"), learning_rate=0.05)
     loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05)
     with pytest.raises(ParameterError, match="offset is a constant tensor"):
-        loop.fit(Gaussian(x, offset_type="constant"), x, epochs=1)
+        loop.fit(Gaussian(x, offset_type="constant"), x, steps=1)
 
     class Wider(Gaussian):
         pass
 
     with pytest.raises(ParameterError, match="does not have the architecture"):
-        loop.fit(Wider(x), x, epochs=1)
+        loop.fit(Wider(x), x, steps=1)
     bad = x.copy()
     bad[3, 1] = np.nan
     with pytest.raises(ParameterError, match="x has 1 row"):
-        loop.fit(Gaussian(x), bad, epochs=1)
-    loop.fit(Gaussian(x), x, epochs=1)
+        loop.fit(Gaussian(x), bad, steps=1)
+    loop.fit(Gaussian(x), x, steps=1)
     with pytest.raises(ParameterError, match=r"compiled for points of shapes \(\(2,\),\) \(x, y\), got \(\(3,\),\)"):
-        loop.fit(Gaussian(x), np.zeros((10, 3)), epochs=1)
+        loop.fit(Gaussian(x), np.zeros((10, 3)), steps=1)
     with pytest.raises(ParameterError, match="learning_rate must be > 0.0"):
         TrainingLoop(lambda: Gaussian(x), learning_rate=0.0)
 
@@ -346,11 +346,88 @@ def test_training_loop_fits_a_conditional_model_like_model_fit():
     seed_everything(0)
     reference = Regression()
     reference.fit(x, y, batch_size=len(x), epochs=40, lr=0.05)
-    loop = TrainingLoop(Regression, learning_rate=0.05, epochs_per_call=7)
+    loop = TrainingLoop(Regression, learning_rate=0.05, steps_per_call=7)
     model = Regression()
-    loop.fit(model, x, y, epochs=40)
+    loop.fit(model, x, y, steps=40)
     for mine, theirs in zip(_values(model), _values(reference)):
         np.testing.assert_allclose(mine, theirs, rtol=1e-5, atol=1e-6)
     assert loop.mean_nll(x, y) == pytest.approx(float(-reference(x).log_prob(y).numpy().mean()), abs=1e-5)
     with pytest.raises(ParameterError, match="x and y must have as many rows, got 300 and 299"):
-        loop.fit(model, x, y[:-1], epochs=1)
+        loop.fit(model, x, y[:-1], steps=1)
+
+
+def test_training_loop_pads_a_small_data_set_into_the_exact_full_batch_step():
+    from helpers.notebook_setup import seed_everything
+    from helpers.training import TrainingLoop
+
+    Gaussian = _gaussian_model_class()
+    x = _data(5, n=90)
+    seed_everything(0)
+    reference = Gaussian(x)
+    build_optimizer(reference, x, 0.05)
+    reference.fit(x, batch_size=len(x), epochs=23, lr=0.05)
+    # 90 points in batches of 128: each step is model.fit's full-batch step, to the last bit, whatever the padding
+    loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, batch_size=128, steps_per_call=10)
+    model = Gaussian(x)
+    loop.fit(model, x, steps=23)
+    for mine, theirs in zip(_values(model), _values(reference)):
+        np.testing.assert_array_equal(mine, theirs)
+    val = _data(6, n=300)  # three chunks, the last one padded
+    assert loop.mean_nll(val) == pytest.approx(float(-model().log_prob(val).numpy().mean()), abs=1e-5)
+
+
+def test_training_loop_with_xla_compiles_once_for_every_data_size():
+    from helpers.notebook_setup import seed_everything
+    from helpers.training import TrainingLoop
+
+    Gaussian = _gaussian_model_class()
+    x = _data(5, n=90)
+    loops = {jit: TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, batch_size=128, steps_per_call=10,
+                               jit_compile=jit) for jit in (False, True)}
+    fitted = {}
+    for jit, loop in loops.items():
+        seed_everything(0)
+        fitted[jit] = Gaussian(x)
+        loop.fit(fitted[jit], x, steps=23)
+    # XLA rounds differently; the location starts at its optimum (the data mean), where Adam's normalised steps
+    # turn rounding into steps of up to the learning rate, so only the scale is compared closely
+    np.testing.assert_allclose(_values(fitted[True])[1], _values(fitted[False])[1], atol=1e-4)
+    np.testing.assert_allclose(_values(fitted[True])[0], _values(fitted[False])[0], atol=0.01)
+    val = _data(6, n=300)
+    assert loops[True].mean_nll(val) == pytest.approx(loops[False].mean_nll(val), abs=1e-3)
+    loop = loops[True]
+    for n in (40, 128, 129, 1000):  # smaller and larger than a batch: the same compiled loop
+        loop.fit(Gaussian(x), _data(n, n=n), steps=12, seed=n)
+        loop.mean_nll(_data(n + 1, n=n))
+    assert loop.traces == 1
+
+
+def test_training_loop_minibatches_follow_random_orders_of_the_points():
+    from helpers.training import TrainingLoop
+
+    Gaussian = _gaussian_model_class()
+    x = _data(7, n=1000, shift=3.0)
+    loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, batch_size=64, steps_per_call=7)
+    seen = []
+    loop._compile(loop._arrays(x, None))
+
+    def recording(batches, weights, n_total, n_steps):
+        seen.append((batches[0].numpy()[:int(n_steps)], float(n_total), weights.numpy()))
+        return compiled(batches, weights, n_total, n_steps)
+
+    compiled, loop._loop = loop._loop, recording
+    first, second = Gaussian(x), Gaussian(x)
+    loop.fit(first, x, steps=30, seed=1)
+    rows = np.concatenate([b.reshape(-1, 2) for b, _, _ in seen])
+    assert rows.shape == (30 * 64, 2) and all(n == 1000 for _, n, _ in seen)
+    assert all((w == 1).all() for _, _, w in seen)  # no padding when the points fill the batches
+    first_pass = rows[:960]  # 15 batches of 64 distinct points, then a new order starts at point 1000
+    assert len(np.unique(first_pass, axis=0)) == 960
+    assert len(np.unique(rows[:1000], axis=0)) == 1000
+    assert not np.array_equal(first_pass[:64], x[:64])  # shuffled, not the data's own order
+    seen.clear()
+    loop.fit(second, x, steps=30, seed=1)  # the same seed: the same batches, the same fit
+    np.testing.assert_array_equal(np.concatenate([b.reshape(-1, 2) for b, _, _ in seen]), rows)
+    for a, b in zip(_values(first), _values(second)):
+        np.testing.assert_array_equal(a, b)
+    assert abs(first().mean().numpy()[0] - 3.0) < 0.5  # and it fits
