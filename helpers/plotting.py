@@ -253,6 +253,56 @@ def plot_density_rows(log_densities, extents, row_titles, column_titles, panel_s
     return fig
 
 
+# --- learning curves (06_learning_curve) ------------------------------------------------------
+
+def plot_learning_curves(curves: dict, labels: dict | None = None, ncols: int = 2, panel_size=(4.4, 3.0),
+                         ylabel="held-out KL (nats per point)"):
+    """Held-out KL against training size on log axes: one panel per data set, one line per model.
+
+    ``curves[data_name][model] = {n: kl}``. ``labels`` maps a model's key to the legend's name (default: the key).
+    Models whose name starts with ``"kde"`` or ``"gmm"`` (the baselines) are drawn dashed, the flows solid, each
+    model in the same colour in every panel. A KL that is not positive (a Monte Carlo estimate below zero, possible
+    for a near-perfect fit) cannot be shown on a log axis: it is drawn at the panel's floor with an open marker
+    and counted in the panel's title, never dropped silently. Returns the figure.
+    """
+    labels = labels or {}
+    names = list(curves)
+    if not names:
+        raise ValueError("curves must hold at least one data set")
+    models = list(dict.fromkeys(m for by_model in curves.values() for m in by_model))
+    colours = {m: f"C{i % 10}" for i, m in enumerate(models)}
+    nrows = -(-len(names) // ncols)
+    ncols = min(ncols, len(names))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
+                             constrained_layout=True, squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        values = [v for by_n in curves[name].values() for v in by_n.values() if np.isfinite(v) and v > 0]
+        floor = min(values) / 2 if values else 1e-3
+        hidden = 0
+        for model, by_n in curves[name].items():
+            sizes = sorted(by_n, key=float)
+            n = np.array([float(s) for s in sizes])
+            kl = np.array([by_n[s] for s in sizes], dtype=float)
+            shown = np.where(kl > 0, kl, floor)
+            style = "--" if model.startswith(("kde", "gmm")) else "-"
+            ax.plot(n, shown, style, marker="o", ms=3.5, lw=1.4, color=colours[model], label=labels.get(model, model))
+            below = ~(kl > 0)
+            if below.any():
+                hidden += int(below.sum())
+                ax.plot(n[below], shown[below], "o", ms=6, mfc="white", color=colours[model])
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_title(name + (f" ({hidden} KL <= 0 drawn at the floor)" if hidden else ""), fontsize="medium")
+        ax.set_xlabel("training size N (points)")
+        ax.grid(True, which="major", alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(ylabel)
+    for ax in list(axes.flat)[len(names):]:
+        ax.set_axis_off()
+    axes.flat[0].legend(fontsize="small")
+    return fig
+
+
 # --- posterior over densities (03_bayesian_flow) ----------------------------------------------
 
 def _outline(ax, mask, extent, color, label=None, ls="-"):

@@ -342,17 +342,24 @@ class TrainingLoop:
             total += float(self._sum_log_prob(tuple(tf.constant(c) for c in chunk), tf.constant(weights)))
         return -total / n
 
-    def fit(self, model, x, y=None, steps: int = 100, callbacks=(), seed: int | None = None) -> None:
+    def fit(self, model, x, y=None, steps: int = 100, callbacks=(), seed: int | None = None,
+            learning_rate: float | None = None) -> None:
         """Fit ``model`` to ``x`` (and ``y``) for at most ``steps`` steps (full-batch: epochs), like ``model.fit``.
 
         Callbacks see one "epoch" per step. ``seed`` sets the random order of the points when they do not fit
         one batch (default: drawn from NumPy's global generator, which ``seed_everything`` seeds).
+        ``learning_rate`` replaces the loop's Adam step size for this fit only (the step size is a variable of
+        the compiled loop, so a fit with another step size compiles nothing): a fit can be continued from its
+        best weights with a smaller step, as the learning-curve notebook does.
         """
         import tensorflow as tf
         from probflow.utils.settings import Sampling
 
         data = self._arrays(x, y)
         steps = require_int("steps", steps, minimum=0)
+        rate = self.learning_rate if learning_rate is None else require_float(
+            "learning_rate", learning_rate, low=0.0, low_inclusive=False)
+        self.optimizer.learning_rate.assign(rate)
         self._compile(data)
         if self._state_shapes(model) != self._shapes:
             raise ParameterError(f"model does not have the architecture this TrainingLoop was compiled for "

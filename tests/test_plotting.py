@@ -174,3 +174,47 @@ def test_predictive_density_shares_the_exact_density_scale():
     fig = plotting.plot_predictive_density(log_p - 0.2, log_p, extent, data=np.zeros((5, 2)))
     images = _spread_images(fig)
     assert len(images) == 2 and images[0].get_clim() == images[1].get_clim() == (0.0, np.exp(log_p).max())
+
+
+def _curves():
+    sizes = [256, 512, 1024]
+    return {"ring": {"realnvp": {n: 1.0 / n ** 0.5 for n in sizes}, "kde": {n: 0.5 / n ** 0.3 for n in sizes}},
+            "funnel": {"realnvp": {n: 0.1 for n in sizes}, "kde": {256: 0.2, 512: -0.01, 1024: 0.05}},
+            "banana": {"realnvp": {n: 0.05 for n in sizes}}}
+
+
+def test_learning_curves_one_panel_per_data_set_log_axes_and_every_point():
+    fig = plotting.plot_learning_curves(_curves(), labels={"realnvp": "RealNVP", "kde": "KDE"})
+    visible = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title().split(" ")[0] for ax in visible] == ["ring", "funnel", "banana"]
+    assert len(fig.axes) == 4 and not fig.axes[3].axison  # 2 x 2 grid, the fourth panel unused
+    ring = visible[0]
+    assert (ring.get_xscale(), ring.get_yscale()) == ("log", "log")
+    lines = {line.get_label(): line for line in ring.get_lines()}
+    np.testing.assert_allclose(lines["RealNVP"].get_xdata(), [256, 512, 1024])
+    np.testing.assert_allclose(lines["RealNVP"].get_ydata(), [1 / 16, 1 / 512 ** 0.5, 1 / 32])
+    assert lines["RealNVP"].get_linestyle() == "-" and lines["KDE"].get_linestyle() == "--"
+    # one colour per model in every panel
+    funnel = {line.get_label(): line for line in visible[1].get_lines() if not line.get_label().startswith("_")}
+    assert funnel["KDE"].get_color() == lines["KDE"].get_color()
+    assert [t.get_text() for t in ring.get_legend().get_texts()] == ["RealNVP", "KDE"]
+
+
+def test_learning_curves_show_a_kl_below_zero_at_the_floor_and_say_so():
+    fig = plotting.plot_learning_curves(_curves())
+    funnel = fig.axes[1]
+    assert funnel.get_title() == "funnel (1 KL <= 0 drawn at the floor)"
+    kde = next(line for line in funnel.get_lines() if line.get_label() == "kde")
+    floor = 0.05 / 2
+    np.testing.assert_allclose(kde.get_ydata(), [0.2, floor, 0.05])
+    assert fig.axes[0].get_title() == "ring"
+
+
+def test_learning_curves_fit_the_column_with_readable_text():
+    curves = {name: _curves()["ring"] for name in ("banana", "ring", "checkerboard", "funnel")}
+    fig = plotting.plot_learning_curves(curves)
+    fig.set_dpi(DPI)
+    assert fig.get_size_inches()[0] * DPI <= COLUMN_PX
+    for ax in fig.axes:
+        assert _pixels(ax.title.get_fontsize()) >= 10
+        assert _pixels(ax.xaxis.label.get_fontsize()) >= 10

@@ -431,3 +431,32 @@ def test_training_loop_minibatches_follow_random_orders_of_the_points():
     for a, b in zip(_values(first), _values(second)):
         np.testing.assert_array_equal(a, b)
     assert abs(first().mean().numpy()[0] - 3.0) < 0.5  # and it fits
+
+
+def test_training_loop_takes_another_learning_rate_per_fit_without_compiling_again():
+    """fit(..., learning_rate=r) is the fit of a loop built with r; the next fit is back at the loop's own rate."""
+    from helpers.notebook_setup import seed_everything
+    from helpers.training import TrainingLoop
+
+    Gaussian = _gaussian_model_class()
+    x = _data(8, n=120)
+    fitted = {}
+    for name, rate in (("own", 0.01), ("override", 0.05)):
+        loop = TrainingLoop(lambda: Gaussian(x), learning_rate=rate, batch_size=128, steps_per_call=10)
+        seed_everything(0)
+        fitted[name] = Gaussian(x)
+        loop.fit(fitted[name], x, steps=25)
+    loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.01, batch_size=128, steps_per_call=10)
+    seed_everything(0)
+    model = Gaussian(x)
+    loop.fit(model, x, steps=25, learning_rate=0.05)
+    for mine, theirs in zip(_values(model), _values(fitted["override"])):
+        np.testing.assert_array_equal(mine, theirs)
+    seed_everything(0)
+    model = Gaussian(x)
+    loop.fit(model, x, steps=25)  # no override: the loop's own rate again
+    for mine, theirs in zip(_values(model), _values(fitted["own"])):
+        np.testing.assert_array_equal(mine, theirs)
+    assert loop.traces == 1
+    with pytest.raises(ParameterError, match="learning_rate must be > 0.0, got -1"):
+        loop.fit(model, x, steps=5, learning_rate=-1)
