@@ -11,6 +11,7 @@ text output of every code cell and reports how far each one moved.
     numpy-simd  NumPy without its AVX2/FMA (x86-64-v3) kernels: other float rounding in exp, sin, tanh, ...
     onednn      TensorFlow's oneDNN kernels on (other summation order in matrix products)
     one-thread  TensorFlow with one intra-op thread
+    xla-avx2    XLA's CPU code generated for at most AVX2 (on an AVX-512 CPU: the instructions another CPU would get)
     ulp         every sampled data point moved one float32 ulp (helpers.datasets.ULP_NUDGE_VARIABLE)
     ulp-random-K  each coordinate of every sampled point moved one ulp up or down, by random pattern K (1, 2, 3):
                 three more independent one-ulp changes, because a fit that amplifies rounding lands somewhere
@@ -56,6 +57,7 @@ VARIANTS = {
     "numpy-simd": {"NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR"},
     "onednn": {"TF_ENABLE_ONEDNN_OPTS": "1"},
     "one-thread": {"TF_NUM_INTRAOP_THREADS": "1", "OMP_NUM_THREADS": "1"},
+    "xla-avx2": {"XLA_FLAGS": "--xla_cpu_max_isa=AVX2"},
     "ulp": {ULP_NUDGE_VARIABLE: "1"},
     "ulp-random-1": {ULP_NUDGE_VARIABLE: "random:1"},
     "ulp-random-2": {ULP_NUDGE_VARIABLE: "random:2"},
