@@ -1,4 +1,5 @@
-"""A notebook's own definitions, for scripts that study it (settings selection, benchmarks).
+"""A notebook's own definitions, for scripts that study it (settings selection, benchmarks) and for
+notebooks that build on an earlier one's classes.
 
 The lesson's code (the flows, the models, the fit functions) lives in the
 notebooks, where the reader sees it. Scripts that choose a notebook's settings or
@@ -52,3 +53,21 @@ def definitions(notebook: str | Path, parameters: dict | None = None) -> dict:
                 if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)) or _is_plain_assignment(node)]
         exec(compile(ast.Module(body=keep, type_ignores=[]), str(path), "exec"), namespace)
     return namespace
+
+
+#: The folder of the notebooks: beside the installed ``helpers`` package (an editable install, ``-e .``).
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def sibling_notebook(name: str) -> Path:
+    """The path of the tutorial notebook ``name`` (e.g. ``"02_flow_zoo.ipynb"``), wherever the caller runs.
+
+    A kernel's working directory depends on who started it (JupyterLab and nbval: the notebook's folder;
+    papermill: the caller's), so a notebook that loads another one's definitions finds it here, next to the
+    ``helpers`` package, instead of by a relative path.
+    """
+    path = NOTEBOOKS / name
+    if path.suffix != ".ipynb" or path.parent != NOTEBOOKS or not path.is_file():
+        available = ", ".join(sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")))
+        raise FileNotFoundError(f"no notebook {name!r} in {NOTEBOOKS} (there are: {available})")
+    return path

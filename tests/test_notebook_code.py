@@ -47,3 +47,22 @@ def test_parameters_cell_runs_only_when_asked_and_takes_overrides(tmp_path):
 def test_the_core_notebooks_flow_is_found():
     ns = definitions(REPO / "notebooks" / "01_normalizing_flows.ipynb")
     assert callable(ns["NormalizingFlow"])
+
+
+def test_a_sibling_notebook_is_found_from_any_working_directory(tmp_path, monkeypatch):
+    from helpers.notebook_code import sibling_notebook
+
+    monkeypatch.chdir(tmp_path)  # as papermill started from elsewhere
+    path = sibling_notebook("02_flow_zoo.ipynb")
+    assert path == REPO / "notebooks" / "02_flow_zoo.ipynb" and path.is_file()
+    for bad in ("02_flow_zoo", "99_missing.ipynb", "../README.md", "../notebooks/02_flow_zoo.ipynb"):
+        with pytest.raises(FileNotFoundError, match="no notebook"):
+            sibling_notebook(bad)
+
+
+def test_the_flow_zoos_flows_are_found_with_its_parameters():
+    from helpers.notebook_code import sibling_notebook
+
+    ns = definitions(sibling_notebook("02_flow_zoo.ipynb"), parameters={"base_df": 5.0})
+    assert set(ns["FLOW_CLASSES"]) == {"realnvp", "maf", "nsf"}
+    assert ns["Flow"].__init__.__defaults__[-1] == 5.0  # the base's degrees of freedom: a default argument

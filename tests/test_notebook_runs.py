@@ -138,3 +138,60 @@ def test_bayesian_flow_needs_at_least_two_draws():
     with pytest.raises(ParameterError) as err:
         check_parameters(NOTEBOOKS / "03_bayesian_flow.ipynb", n_draws=1)
     assert str(err.value) == "n_draws must be an integer >= 2, got 1"
+
+
+LEARNING_CURVE = NOTEBOOKS / "06_learning_curve.ipynb"
+
+
+def test_learning_curve_with_other_parameters_writes_its_metrics(tmp_path):
+    metrics_path = tmp_path / "lc.json"
+    run(LEARNING_CURVE, tmp_path, seed=4, datasets=["ring"], flows=["realnvp", "nsf"], sizes=[600, 100],
+        n_test=2000, n_layers=2, nsf_layers=1, n_hidden=8, batch_size=128, max_steps=40, check_every=10,
+        patience=2, gmm_components=[1, 8], metrics_path=str(metrics_path))
+    m = json.loads(metrics_path.read_text())
+    assert (m["seed"], m["datasets"], m["flows"], m["sizes"], m["batch_size"]) == (4, ["ring"], ["realnvp", "nsf"],
+                                                                                    [100, 600], 128)
+    assert m["headline"] == "largest_n_worst_gap" and m["notebook"] == "06_learning_curve"
+    curve = m["learning_curve"]["ring"]
+    assert set(curve) == {"realnvp", "nsf", "kde", "gmm"}
+    for model, by_n in curve.items():
+        assert set(by_n) == {"100", "600"} and all(math.isfinite(v) for v in by_n.values()), model
+        for n, kl in by_n.items():
+            r = m["results"]["ring"][model][n]
+            assert r["kl"] == kl and math.isfinite(r["val_nll"]) and r["seconds"] >= 0, (model, n)
+    for flow in ("realnvp", "nsf"):
+        for n in ("100", "600"):
+            r = m["results"]["ring"][flow][n]
+            assert len(r["best_steps"]) == 2 and all(s <= 40 for s in r["stopped_steps"])  # two stages of <= 40
+    # the mixture tried only numbers of components with >= 20 training points each: 80 points allow 1, 480 allow 8
+    assert m["results"]["ring"]["gmm"]["100"]["n_components"] == 1
+    assert m["results"]["ring"]["gmm"]["600"]["n_components"] in (1, 8)
+    assert m["results"]["ring"]["kde"]["600"]["bandwidth"] > 0
+    best = m["best_flows"]["ring"]
+    vals = {f: m["results"]["ring"][f]["600"]["val_nll"] for f in ("realnvp", "nsf")}
+    assert best["flow"] == min(vals, key=vals.get)  # chosen by validation NLL, not by test KL
+    assert best["kl"] == curve[best["flow"]]["600"] and best["kde_kl"] == curve["kde"]["600"]
+    assert best["beats_kde"] == (best["kl"] < best["kde_kl"])
+    assert best["lowest_flow_kl"] == min(curve["realnvp"]["600"], curve["nsf"]["600"])
+    assert m["largest_n_worst_gap"] == pytest.approx(best["kl"] - best["kde_kl"])
+    for flow, n in m["crossings"]["ring"].items():  # the first size from which the flow stays below the KDE
+        below = [curve[flow][s] < curve["kde"][s] for s in ("100", "600")]
+        assert n == (100 if all(below) else 600 if below[1] else None), flow
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("sizes", [], "sizes must be a non-empty list of integers >= 20, got []"),
+    ("sizes", [256, 10], "sizes must be an integer >= 20, got 10"),
+    ("flows", ["glow"], "flows must be a non-empty list of names from ['realnvp', 'maf', 'nsf'], got ['glow']"),
+    ("datasets", ["spiral"], "datasets must be a non-empty list of names from "
+                             "['banana', 'checkerboard', 'funnel', 'ring'], got ['spiral']"),
+    ("batch_size", 0, "batch_size must be an integer >= 1, got 0"),
+    ("fine_tune_factor", 2.0, "fine_tune_factor must be <= 1.0, got 2.0"),
+    ("max_steps", 0, "max_steps must be an integer >= 1, got 0"),
+    ("gmm_components", [0, 4], "gmm_components must be an integer >= 1, got 0"),
+    ("learning_rate", 0, "learning_rate must be > 0.0, got 0.0"),
+])
+def test_learning_curve_stops_with_one_clear_message(name, value, message):
+    with pytest.raises(ParameterError) as err:
+        check_parameters(LEARNING_CURVE, **{name: value})
+    assert str(err.value) == message

@@ -114,6 +114,27 @@ QUOTES = [
 ]
 
 
+CROSSING = r"(from N = [\d,]+|never)"
+for _name in ("banana", "ring", "checkerboard", "funnel"):
+    QUOTES.append((
+        f"learning curve: where each flow overtakes the KDE on the {_name}, as section 5 says it",
+        "markdown:06_learning_curve", rf"\*\*{_name}\*\*: RealNVP {CROSSING}, MAF {CROSSING}, NSF {CROSSING}\.",
+        "outputs:06_learning_curve", rf"\n{_name} +overtakes the KDE: RealNVP {CROSSING}, MAF {CROSSING}, NSF {CROSSING}\n"))
+QUOTES.append((
+    "learning curve: the README's headline, the flow chosen by validation NLL against the KDE at 8,192 points",
+    "README", r"8,192 points the flow with the lowest validation NLL has KL (\S+) / (\S+) / (\S+) / (\S+) nats "
+              r"\(banana / ring / checkerboard / funnel\) against the KDE's (\S+) / (\S+) / (\S+) / (\S+)",
+    "outputs:06_learning_curve", lambda: best_flow_and_kde()))
+
+
+def best_flow_and_kde():
+    "Notebook 06's table at the largest size: the chosen flow's KL per data set, then the KDE's."
+    text = outputs_text("06_learning_curve")
+    rows = [re.search(rf"\n{name} +\S+ +(\S+) +(\S+) +(?:yes|no) ", text).groups()
+            for name in ("banana", "ring", "checkerboard", "funnel")]
+    return tuple(r[0] for r in rows) + tuple(r[1] for r in rows)
+
+
 def flow_and_mdn_by_data_set():
     "Notebook 04's printed KL table, as (flow, MDN) for each data set in turn."
     text = outputs_text("04_conditional_flows")
