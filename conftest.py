@@ -19,8 +19,11 @@ the spread measured for its number.
 from __future__ import annotations
 
 import copy
+import json
+import math
 import os
 import re
+from pathlib import Path
 
 # Kernels started by nbval and papermill inherit this environment: no progress
 # bars in outputs that are compared with (or become) committed outputs.
@@ -138,3 +141,52 @@ def _install_nbval_tolerance():
 
 
 _install_nbval_tolerance()
+
+
+# Order of the files for pytest-xdist. Two workers (pyproject.toml: -n 2 --dist loadfile) take whole files, one at a
+# time, in the order the workers collected them (--no-loadscope-reorder: not xdist's order by number of items). The
+# suite is a few long files (nbval notebooks, papermill runs) and many short ones, so for both workers to finish
+# together the long files start first: longest first by tests/durations.json (each file's seconds in a recent run),
+# and a file it does not know (a new notebook, say) before all of them, as it may be the longest. A stale record only
+# makes the schedule less even. Refresh it with a whole run: bash scripts/test.sh --record-durations
+DURATIONS_PATH = Path(__file__).resolve().parent / "tests" / "durations.json"
+
+
+def file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_addoption(parser):
+    parser.addoption("--record-durations", action="store_true",
+                     help=f"write each file's seconds in this run to {DURATIONS_PATH.name} (orders the xdist workers' files)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not hasattr(config, "workerinput"):  # not an xdist worker (-n 0): pytest's own order
+        return
+    try:
+        seconds = json.loads(DURATIONS_PATH.read_text())
+    except (OSError, ValueError):
+        seconds = {}
+    collected = {}
+    for item in items:
+        collected.setdefault(file_of(item.nodeid), len(collected))
+    # stable sort: within a file (a notebook's cells) the order stays as collected
+    items.sort(key=lambda item: (-seconds.get(file_of(item.nodeid), math.inf), collected[file_of(item.nodeid)]))
+
+
+_seconds_this_run: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    _seconds_this_run[file_of(report.nodeid)] = _seconds_this_run.get(file_of(report.nodeid), 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    if session.config.getoption("record_durations") and not hasattr(session.config, "workerinput"):
+        try:
+            seconds = json.loads(DURATIONS_PATH.read_text())
+        except (OSError, ValueError):
+            seconds = {}
+        seconds.update({name: round(s, 1) for name, s in _seconds_this_run.items()})
+        DURATIONS_PATH.write_text(json.dumps(dict(sorted(seconds.items())), indent=1) + "\n")

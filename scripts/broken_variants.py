@@ -81,7 +81,10 @@ def run_variant(name: str) -> bool:
             summary = (result.stdout.strip().splitlines() or ["(no output)"])[-1]
         finally:
             subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], capture_output=True)
-    caught = result.returncode != 0
+    if result.returncode not in (0, 1):  # 1: tests failed. Not a test result (usage error, nothing collected, ...)
+        raise SystemExit(f"{name}: pytest exit status {result.returncode}, not a test result:\n"
+                         + "\n".join((result.stderr.strip().splitlines() or [summary])[:3]))
+    caught = result.returncode == 1
     print(f"{name:<16} {'FAILED, as it should' if caught else 'PASSED: not caught'}  ({seconds:.0f} s; {summary})",
           flush=True)
     return caught

@@ -7,7 +7,7 @@
 # one ulp up or down) showed where the first tolerance rule was too tight, and shaped the present one. Extra
 # arguments go to pytest.
 #
-#   bash scripts/other_machine.sh                                   # every notebook (8-10 minutes)
+#   bash scripts/other_machine.sh                                   # every notebook (4 minutes on two workers at load 4; -n 0: one process, 8-10)
 #   bash scripts/other_machine.sh notebooks/02_flow_zoo.ipynb       # one notebook
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/ensure_env.sh"
