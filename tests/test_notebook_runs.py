@@ -145,21 +145,21 @@ LEARNING_CURVE = NOTEBOOKS / "06_learning_curve.ipynb"
 
 def test_learning_curve_with_other_parameters_writes_its_metrics(tmp_path):
     metrics_path = tmp_path / "lc.json"
-    run(LEARNING_CURVE, tmp_path, seed=4, datasets=["ring"], flows=["realnvp", "nsf"], sizes=[600, 100],
+    run(LEARNING_CURVE, tmp_path, seed=4, datasets=["ring"], flows=["realnvp", "maf"], sizes=[600, 100],
         n_test=2000, n_layers=2, nsf_layers=1, n_hidden=8, batch_size=128, max_steps=40, check_every=10,
         patience=2, gmm_components=[1, 8], metrics_path=str(metrics_path))
     m = json.loads(metrics_path.read_text())
-    assert (m["seed"], m["datasets"], m["flows"], m["sizes"], m["batch_size"]) == (4, ["ring"], ["realnvp", "nsf"],
+    assert (m["seed"], m["datasets"], m["flows"], m["sizes"], m["batch_size"]) == (4, ["ring"], ["realnvp", "maf"],
                                                                                     [100, 600], 128)
     assert m["headline"] == "largest_n_worst_gap" and m["notebook"] == "06_learning_curve"
     curve = m["learning_curve"]["ring"]
-    assert set(curve) == {"realnvp", "nsf", "kde", "gmm"}
+    assert set(curve) == {"realnvp", "maf", "kde", "gmm"}
     for model, by_n in curve.items():
         assert set(by_n) == {"100", "600"} and all(math.isfinite(v) for v in by_n.values()), model
         for n, kl in by_n.items():
             r = m["results"]["ring"][model][n]
             assert r["kl"] == kl and math.isfinite(r["val_nll"]) and r["seconds"] >= 0, (model, n)
-    for flow in ("realnvp", "nsf"):
+    for flow in ("realnvp", "maf"):
         for n in ("100", "600"):
             r = m["results"]["ring"][flow][n]
             assert len(r["best_steps"]) == 2 and all(s <= 40 for s in r["stopped_steps"])  # two stages of <= 40
@@ -168,11 +168,11 @@ def test_learning_curve_with_other_parameters_writes_its_metrics(tmp_path):
     assert m["results"]["ring"]["gmm"]["600"]["n_components"] in (1, 8)
     assert m["results"]["ring"]["kde"]["600"]["bandwidth"] > 0
     best = m["best_flows"]["ring"]
-    vals = {f: m["results"]["ring"][f]["600"]["val_nll"] for f in ("realnvp", "nsf")}
+    vals = {f: m["results"]["ring"][f]["600"]["val_nll"] for f in ("realnvp", "maf")}
     assert best["flow"] == min(vals, key=vals.get)  # chosen by validation NLL, not by test KL
     assert best["kl"] == curve[best["flow"]]["600"] and best["kde_kl"] == curve["kde"]["600"]
     assert best["beats_kde"] == (best["kl"] < best["kde_kl"])
-    assert best["lowest_flow_kl"] == min(curve["realnvp"]["600"], curve["nsf"]["600"])
+    assert best["lowest_flow_kl"] == min(curve["realnvp"]["600"], curve["maf"]["600"])
     assert m["largest_n_worst_gap"] == pytest.approx(best["kl"] - best["kde_kl"])
     for flow, n in m["crossings"]["ring"].items():  # the first size from which the flow stays below the KDE
         below = [curve[flow][s] < curve["kde"][s] for s in ("100", "600")]
