@@ -263,7 +263,7 @@ class TrainingLoop:
         log_q = self.template(data[0]).log_prob(data[1]) if len(data) == 2 else self.template().log_prob(data[0])
         return tf.reduce_sum(weights * tf.reduce_sum(tf.reshape(log_q, [tf.shape(weights)[0], -1]), axis=1))
 
-    def _steps(self, batches, weights, n_total, n_steps):
+    def _steps(self, batches, weights, rates, n_total, n_steps):
         import tensorflow as tf
 
         self.traces += 1
@@ -273,6 +273,7 @@ class TrainingLoop:
         def step(i, loss):
             model.reset_kl_loss()
             batch, w = tuple(b[i] for b in batches), weights[i]
+            self.optimizer.learning_rate.assign(rates[i])  # Adam's step size for this step (a schedule's value)
             n_batch = tf.reduce_sum(w)
             with tf.GradientTape() as tape:
                 # ProbFlow's model.elbo_loss(x, y, n, n_mc=1), written out for a batch whose padding rows
@@ -315,8 +316,8 @@ class TrainingLoop:
         k, b = self.steps_per_call, self.batch_size
         batch_specs = tuple(tf.TensorSpec([k, b, *a.shape[1:]], tf.float32) for a in data)
         self._loop = tf.function(self._steps, autograph=False, jit_compile=self.jit_compile, input_signature=[
-            batch_specs, tf.TensorSpec([k, b], tf.float32), tf.TensorSpec([], tf.float32),
-            tf.TensorSpec([], tf.int32)])
+            batch_specs, tf.TensorSpec([k, b], tf.float32), tf.TensorSpec([k], tf.float32),
+            tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.int32)])
         chunk_specs = tuple(tf.TensorSpec([b, *a.shape[1:]], tf.float32) for a in data)
         self._sum_log_prob = tf.function(self._weighted_log_likelihood, autograph=False, jit_compile=self.jit_compile,
                                          input_signature=[chunk_specs, tf.TensorSpec([b], tf.float32)])
@@ -343,23 +344,28 @@ class TrainingLoop:
         return -total / n
 
     def fit(self, model, x, y=None, steps: int = 100, callbacks=(), seed: int | None = None,
-            learning_rate: float | None = None) -> None:
+            learning_rate: float | Callable[[int], float] | None = None) -> None:
         """Fit ``model`` to ``x`` (and ``y``) for at most ``steps`` steps (full-batch: epochs), like ``model.fit``.
 
         Callbacks see one "epoch" per step. ``seed`` sets the random order of the points when they do not fit
         one batch (default: drawn from NumPy's global generator, which ``seed_everything`` seeds).
         ``learning_rate`` replaces the loop's Adam step size for this fit only (the step size is a variable of
         the compiled loop, so a fit with another step size compiles nothing): a fit can be continued from its
-        best weights with a smaller step, as the learning-curve notebook does.
+        best weights with a smaller step. It may also be a schedule: a function of the step's index (0, 1, ...,
+        ``steps - 1``) that returns that step's size, such as :func:`cosine_decay`; the values are fed to the
+        compiled loop, so a schedule compiles nothing either.
         """
         import tensorflow as tf
         from probflow.utils.settings import Sampling
 
         data = self._arrays(x, y)
         steps = require_int("steps", steps, minimum=0)
-        rate = self.learning_rate if learning_rate is None else require_float(
-            "learning_rate", learning_rate, low=0.0, low_inclusive=False)
-        self.optimizer.learning_rate.assign(rate)
+        if callable(learning_rate):
+            schedule = learning_rate
+        else:
+            rate = self.learning_rate if learning_rate is None else require_float(
+                "learning_rate", learning_rate, low=0.0, low_inclusive=False)
+            schedule = lambda step: rate  # noqa: E731
         self._compile(data)
         if self._state_shapes(model) != self._shapes:
             raise ParameterError(f"model does not have the architecture this TrainingLoop was compiled for "
@@ -383,6 +389,11 @@ class TrainingLoop:
         done = 0
         while done < steps and model._is_training:
             todo = min(k, steps - done)
+            rates = np.array([schedule(done + j) for j in range(todo)] + [0.0] * (k - todo), dtype="float64")
+            if not (np.isfinite(rates[:todo]).all() and (rates[:todo] > 0).all()):
+                bad = int(np.flatnonzero(~(np.isfinite(rates[:todo]) & (rates[:todo] > 0)))[0])
+                raise ParameterError(f"learning_rate schedule must give finite step sizes > 0, got "
+                                     f"{rates[bad]!r} at step {done + bad}")
             if n <= b:
                 batches, weights = fixed
             else:  # the next k batches of a random order of the points, a new order every pass
@@ -392,7 +403,8 @@ class TrainingLoop:
                 batches = tuple(tf.constant(a[rows].reshape(k, b, *a.shape[1:])) for a in data)
                 weights = tf.ones([k, b])
             with Sampling(n=1, flipout=False):
-                loss = self._loop(batches, weights, tf.constant(float(n)), tf.constant(todo))
+                loss = self._loop(batches, weights, tf.constant(rates, tf.float32), tf.constant(float(n)),
+                                  tf.constant(todo))
             for mine, theirs in zip(self.template.trainable_variables, model.trainable_variables):
                 theirs.assign(mine)
             model._current_elbo = float(loss)  # what model.get_elbo() reports: the last step's loss
@@ -407,3 +419,21 @@ class TrainingLoop:
         model._is_training = False
         for c in callbacks:
             c.on_train_end()
+
+
+def cosine_decay(initial: float, steps: int, final_fraction: float = 0.0) -> Callable[[int], float]:
+    """A learning-rate schedule for :meth:`TrainingLoop.fit`: from ``initial`` at step 0 down a half cosine to
+    ``final_fraction * initial`` at step ``steps`` (and there after it).
+
+    A constant step size leaves Adam jittering around the optimum by an amount set by the step size and the
+    minibatch noise; letting the step size fall to (nearly) zero over a fixed number of steps removes that
+    jitter without a second, early-stopped stage, so a fit costs a known number of steps."""
+    initial = require_float("initial", initial, low=0.0, low_inclusive=False)
+    steps = require_int("steps", steps, minimum=1)
+    final_fraction = require_float("final_fraction", final_fraction, low=0.0, high=1.0)
+    floor = final_fraction * initial
+
+    def rate(step: int) -> float:
+        t = min(max(step, 0), steps) / steps
+        return floor + (initial - floor) * 0.5 * (1.0 + math.cos(math.pi * t))
+    return rate

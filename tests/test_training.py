@@ -411,9 +411,9 @@ def test_training_loop_minibatches_follow_random_orders_of_the_points():
     seen = []
     loop._compile(loop._arrays(x, None))
 
-    def recording(batches, weights, n_total, n_steps):
+    def recording(batches, weights, rates, n_total, n_steps):
         seen.append((batches[0].numpy()[:int(n_steps)], float(n_total), weights.numpy()))
-        return compiled(batches, weights, n_total, n_steps)
+        return compiled(batches, weights, rates, n_total, n_steps)
 
     compiled, loop._loop = loop._loop, recording
     first, second = Gaussian(x), Gaussian(x)
@@ -460,3 +460,65 @@ def test_training_loop_takes_another_learning_rate_per_fit_without_compiling_aga
     assert loop.traces == 1
     with pytest.raises(ParameterError, match="learning_rate must be > 0.0, got -1"):
         loop.fit(model, x, steps=5, learning_rate=-1)
+
+
+def test_training_loop_follows_a_learning_rate_schedule_step_by_step():
+    """A schedule gives every step its own step size inside the compiled loop: the fit equals one whose calls take
+    one step each at the rate the schedule gives that step, and a constant schedule equals a constant rate."""
+    from helpers.training import TrainingLoop, cosine_decay
+
+    Gaussian = _gaussian_model_class()
+    x = _data(11, n=300, shift=-2.0)
+    schedule = cosine_decay(0.05, 20)
+    loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, batch_size=128, steps_per_call=7)
+    scheduled = Gaussian(x)
+    loop.fit(scheduled, x, steps=20, seed=3, learning_rate=schedule)
+    assert loop.traces == 1
+
+    one_by_one = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, batch_size=128, steps_per_call=1)
+    stepwise = Gaussian(x)  # every Gaussian starts at the same values (zeros)
+    seen_rates = []
+    compiled = None
+
+    def recording(batches, weights, rates, n_total, n_steps):
+        seen_rates.append(float(rates[0]))
+        return compiled(batches, weights, rates, n_total, n_steps)
+
+    one_by_one._compile(one_by_one._arrays(x, None))
+    compiled, one_by_one._loop = one_by_one._loop, recording
+    one_by_one.fit(stepwise, x, steps=20, seed=3, learning_rate=schedule)
+    np.testing.assert_allclose(seen_rates, [schedule(i) for i in range(20)], rtol=1e-6)
+    for a, b in zip(_values(scheduled), _values(stepwise)):  # 7 steps per call or 1: the same steps
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert seen_rates[0] == pytest.approx(0.05) and seen_rates[-1] < 0.001 and np.all(np.diff(seen_rates) < 0)
+
+    constant, fixed = Gaussian(x), Gaussian(x)
+    loop.fit(constant, x, steps=20, seed=3, learning_rate=lambda step: 0.05)
+    loop.fit(fixed, x, steps=20, seed=3)
+    for a, b in zip(_values(constant), _values(fixed)):
+        np.testing.assert_array_equal(a, b)
+    assert not all(np.array_equal(a, b) for a, b in zip(_values(scheduled), _values(fixed)))
+
+
+def test_a_schedule_that_gives_a_bad_step_size_stops_with_its_step():
+    from helpers.training import TrainingLoop, cosine_decay
+
+    Gaussian = _gaussian_model_class()
+    x = _data(12, n=50)
+    loop = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, batch_size=64, steps_per_call=5)
+    with pytest.raises(ParameterError, match="finite step sizes > 0, got 0.0 at step 10"):
+        loop.fit(Gaussian(x), x, steps=20, learning_rate=cosine_decay(0.05, 10))
+    with pytest.raises(ParameterError, match="got nan at step 0"):
+        loop.fit(Gaussian(x), x, steps=5, learning_rate=lambda step: float("nan"))
+
+
+def test_cosine_decay_falls_from_its_initial_value_to_its_floor():
+    from helpers.training import cosine_decay
+
+    rate = cosine_decay(0.01, 100, final_fraction=0.1)
+    assert rate(0) == pytest.approx(0.01) and rate(50) == pytest.approx(0.0055) and rate(100) == pytest.approx(0.001)
+    assert rate(250) == pytest.approx(0.001)
+    with pytest.raises(ParameterError, match="steps must be an integer >= 1, got 0"):
+        cosine_decay(0.01, 0)
+    with pytest.raises(ParameterError, match="final_fraction must be <= 1.0"):
+        cosine_decay(0.01, 10, final_fraction=2)
