@@ -393,7 +393,7 @@ class TrainingLoop:
             if not (np.isfinite(rates[:todo]).all() and (rates[:todo] > 0).all()):
                 bad = int(np.flatnonzero(~(np.isfinite(rates[:todo]) & (rates[:todo] > 0)))[0])
                 raise ParameterError(f"learning_rate schedule must give finite step sizes > 0, got "
-                                     f"{rates[bad]!r} at step {done + bad}")
+                                     f"{float(rates[bad])!r} at step {done + bad}")
             if n <= b:
                 batches, weights = fixed
             else:  # the next k batches of a random order of the points, a new order every pass
