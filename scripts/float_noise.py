@@ -24,6 +24,7 @@ Usage (from the repository root, after `bash scripts/run.sh` or `bash scripts/te
     .venv/bin/python scripts/float_noise.py notebooks/02_flow_zoo.ipynb            # run, then report
     .venv/bin/python scripts/float_noise.py notebooks/02_flow_zoo.ipynb --record   # ... and save the spread
     .venv/bin/python scripts/float_noise.py --report-only notebooks/02_flow_zoo.ipynb   # report earlier runs
+    ... --record --fresh-cells 7 8   # code cells 7 and 8 print something new: forget only their earlier values
 
 Executed copies go to build/noise/<variant>/. With --record the measured spread of
 each number is written to tests/float_noise/<notebook>.json, and each number
@@ -242,6 +243,9 @@ def main(argv=None) -> int:
                         help="forget the earlier record's values (by default they are kept: its variants ran on "
                              "another machine, or on this one with other variants, and still describe the same "
                              "committed outputs)")
+    parser.add_argument("--fresh-cells", nargs="+", default=[], metavar="CELL",
+                        help="code cells (indices as in the report) whose earlier values are forgotten because their "
+                             "printed output changed; the other cells keep the earlier record's values")
     args = parser.parse_args(argv)
     if "reference" not in args.variants:
         parser.error("the reference variant is needed")
@@ -254,6 +258,7 @@ def main(argv=None) -> int:
         runs.update({v: args.out / v / notebook.name for v in args.variants if (args.out / v / notebook.name).exists()})
         record = REPO / "tests" / "float_noise" / f"{notebook.stem}.json"
         earlier = earlier_values(json.loads(record.read_text())) if record.exists() and not args.fresh else {}
+        earlier = {key: values for key, values in earlier.items() if key[0] not in args.fresh_cells}
         here = machine()
         labels = {v: (v if v == "committed" else f"{v} @ {here}") for v in runs}
         cells = spread_table({labels[v]: path for v, path in runs.items()}, earlier)
