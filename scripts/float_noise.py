@@ -124,6 +124,13 @@ def earlier_values(record: dict) -> dict:
     return values
 
 
+def kept_earlier(record: dict, fresh_cells=()) -> dict:
+    """:func:`earlier_values` of ``record``, without the code cells listed in ``fresh_cells`` (indices as strings):
+    cells whose printed output changed since the record, so its values there describe other numbers."""
+    fresh_cells = {str(c) for c in fresh_cells}
+    return {key: values for key, values in earlier_values(record).items() if key[0] not in fresh_cells}
+
+
 def spread_table(runs: dict[str, Path], earlier: dict | None = None) -> dict:
     """Line up the numbers of several executed copies of one notebook; report each number that moved.
 
@@ -257,8 +264,8 @@ def main(argv=None) -> int:
         runs = {"committed": notebook}
         runs.update({v: args.out / v / notebook.name for v in args.variants if (args.out / v / notebook.name).exists()})
         record = REPO / "tests" / "float_noise" / f"{notebook.stem}.json"
-        earlier = earlier_values(json.loads(record.read_text())) if record.exists() and not args.fresh else {}
-        earlier = {key: values for key, values in earlier.items() if key[0] not in args.fresh_cells}
+        earlier = kept_earlier(json.loads(record.read_text()), args.fresh_cells) \
+            if record.exists() and not args.fresh else {}
         here = machine()
         labels = {v: (v if v == "committed" else f"{v} @ {here}") for v in runs}
         cells = spread_table({labels[v]: path for v, path in runs.items()}, earlier)

@@ -70,3 +70,19 @@ def test_no_tolerance_without_a_measured_spread(notebook):
                 literal = printed[int(j)]  # a decimal, not in exponent notation (0.0e+00 is compared exactly)
                 assert "." in literal and "e" not in literal.lower(), (i, j, literal)
                 assert tol == pytest.approx(10.0 ** -len(literal.split(".")[1])), (i, j)
+
+
+def test_fresh_cells_forget_only_their_own_earlier_values():
+    """float_noise.py --fresh-cells: a cell whose printed output changed loses its earlier values, the others keep
+    theirs, labelled by the machine they ran on."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("float_noise", REPO / "scripts" / "float_noise.py")
+    float_noise = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(float_noise)
+    entry = lambda j, v: {"index": j, "values": {"committed": v, "reference": v + 1}}  # noqa: E731
+    record = {"machine": "CPU A", "cells": {"3": {"numbers": [entry(0, 1.0)]},
+                                            "7": {"numbers": [entry(0, 2.0), entry(4, 3.0)]}}}
+    kept = float_noise.kept_earlier(record, ["7"])
+    assert kept == {("3", 0): {"committed": 1.0, "reference @ CPU A": 2.0}}
+    assert set(float_noise.kept_earlier(record)) == {("3", 0), ("7", 0), ("7", 4)}
