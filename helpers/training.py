@@ -390,8 +390,9 @@ class TrainingLoop:
         while done < steps and model._is_training:
             todo = min(k, steps - done)
             rates = np.array([schedule(done + j) for j in range(todo)] + [0.0] * (k - todo), dtype="float64")
-            if not (np.isfinite(rates[:todo]).all() and (rates[:todo] > 0).all()):
-                bad = int(np.flatnonzero(~(np.isfinite(rates[:todo]) & (rates[:todo] > 0)))[0])
+            usable = np.isfinite(rates[:todo]) & (rates[:todo] > 0)
+            if not usable.all():
+                bad = int(np.flatnonzero(~usable)[0])
                 raise ParameterError(f"learning_rate schedule must give finite step sizes > 0, got "
                                      f"{float(rates[bad])!r} at step {done + bad}")
             if n <= b:

@@ -478,7 +478,6 @@ def test_training_loop_follows_a_learning_rate_schedule_step_by_step():
     one_by_one = TrainingLoop(lambda: Gaussian(x), learning_rate=0.05, batch_size=128, steps_per_call=1)
     stepwise = Gaussian(x)  # every Gaussian starts at the same values (zeros)
     seen_rates = []
-    compiled = None
 
     def recording(batches, weights, rates, n_total, n_steps):
         seen_rates.append(float(rates[0]))
