@@ -102,9 +102,9 @@ def randomised_flow(ns, y_dim, seed=3):
     x = np_.linspace(-2, 2, 50, dtype="float32")[:, None]
     y = np_.random.default_rng(seed).standard_normal((50,) if y_dim == 1 else (50, 2)).astype("float32")
     model = ns["ConditionalFlow"](x, y)
-    for v in model.trainable_variables:
-        if not np_.any(v.numpy()):
-            v.assign(tf.random.normal(v.shape, stddev=0.1))
+    for v in model.trainable_variables:   # the weights that start at zero (output layers) get random values
+        v.assign(tf.where(v == 0.0, tf.random.normal(v.shape, stddev=0.1), v))
+    assert all(np_.count_nonzero(v.numpy()) == v.shape.num_elements() for v in model.trainable_variables)
     return model
 
 
