@@ -11,7 +11,8 @@ distributions whose answers are known.
   predictive region of q (at that pair's x) that still contains its y. For a 1-D y and central
   intervals this is :math:`|2F_q(y \\mid x) - 1|` (:func:`central_ranks`, from the probability
   integral transform, PIT); for a 2-D y and highest-density regions it is the share of q's own
-  samples at that x that q finds denser than y (:func:`hdr_ranks`). A point lies inside q's
+  samples at that x that q finds denser than y, randomised so that a finite number of samples
+  does not bias it (:func:`hdr_ranks`). A point lies inside q's
   central interval (or highest-density region) of mass :math:`\\alpha` when its rank is at most
   :math:`\\alpha`, so :func:`coverage` is the share of ranks :math:`\\le \\alpha`: for a
   calibrated model it is :math:`\\alpha` at every level, and the ranks are uniform on [0, 1].
@@ -72,23 +73,32 @@ def central_ranks(pit) -> np.ndarray:
     return np.abs(2.0 * pit - 1.0)
 
 
-def hdr_ranks(log_q_points, log_q_samples) -> np.ndarray:
+def hdr_ranks(log_q_points, log_q_samples, seed: int = 0) -> np.ndarray:
     """Ranks for highest-density regions from the model's own samples (any dimension of y).
 
     ``log_q_points[i]`` is :math:`\\log q(y_i \\mid x_i)`; row ``i`` of ``log_q_samples``
     (shape ``(n, S)``) holds :math:`\\log q` at ``S`` samples drawn from
     :math:`q(\\cdot \\mid x_i)`. The region of mass :math:`\\alpha` is
     :math:`\\{y : \\log q(y \\mid x) \\ge \\ell_\\alpha\\}`, its level :math:`\\ell_\\alpha` the
-    :math:`(1 - \\alpha)` quantile of the samples' log-densities; the rank is the share of
-    samples denser than :math:`y_i`, so :math:`y_i` is inside when its rank is at most
-    :math:`\\alpha`, up to the Monte Carlo error of ``S`` samples. A non-finite learned
+    :math:`(1 - \\alpha)` quantile of the samples' log-densities, so :math:`y_i` is inside when few
+    enough samples are denser than it. The rank is that count, randomised as in simulation-based
+    calibration: :math:`(k_i + v_i)/(S + 1)`, with :math:`k_i` the number of samples denser than
+    :math:`y_i` (of samples exactly as dense, a random number count) and :math:`v_i` uniform on
+    [0, 1), both drawn from ``seed``. For a calibrated model :math:`k_i` is uniform on
+    0, ..., S, so these ranks are uniform on [0, 1] for **any** S, and a coverage computed from them
+    has no bias from the finite number of samples; the samples only blur a miscalibrated model's
+    calibration curve over a width of about :math:`\\sqrt{\\alpha(1-\\alpha)/S}`. A non-finite learned
     log-density at a held-out point gives rank 1 (outside every region).
     """
     points = _vector("log_q_points", log_q_points)
     samples = np.asarray(log_q_samples, dtype=np.float64)
     if samples.ndim != 2 or samples.shape[0] != len(points) or samples.shape[1] < 1:
         raise ParameterError(f"log_q_samples must have shape ({len(points)}, S), got {samples.shape}")
-    ranks = (samples > points[:, None]).mean(axis=1)
+    denser = (samples > points[:, None]).sum(axis=1)
+    ties = (samples == points[:, None]).sum(axis=1)
+    rng = np.random.default_rng(seed)
+    k = denser + rng.integers(0, ties + 1)   # of the samples as dense as y_i, a random number count as denser
+    ranks = (k + rng.random(len(points))) / (samples.shape[1] + 1)
     return np.where(np.isfinite(points), ranks, 1.0)
 
 

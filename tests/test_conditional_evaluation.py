@@ -96,7 +96,33 @@ def test_hdr_ranks_of_a_2d_gaussian_match_the_chi_square_regions():
 
 def test_hdr_rank_of_an_impossible_point_is_one():
     ranks = hdr_ranks(np.array([-np.inf, 0.0]), np.array([[1.0, -1.0], [1.0, -1.0]]))
-    np.testing.assert_array_equal(ranks, [1.0, 0.5])
+    assert ranks[0] == 1.0
+    assert 1 / 3 <= ranks[1] < 2 / 3   # one of two samples denser: (1 + v) / 3
+
+
+def test_hdr_ranks_of_a_calibrated_model_are_uniform_even_with_few_samples():
+    """With S = 4 samples the plain share of denser samples covers 60 % at the 50 % level (k <= 2 of 0..4);
+    the randomised rank covers 50 %, at every level."""
+    rng = np.random.default_rng(0)
+    n, s = 200_000, 4
+
+    def log_q(points):
+        return -0.5 * points ** 2
+
+    y, samples = rng.standard_normal(n), rng.standard_normal((n, s))
+    plain = (log_q(samples) > log_q(y)[:, None]).mean(axis=1)
+    assert coverage(plain)["50"] == pytest.approx(0.6, abs=0.005)
+    ranks = hdr_ranks(log_q(y), log_q(samples), seed=1)
+    levels, observed = calibration_curve(ranks)
+    np.testing.assert_allclose(observed, levels, atol=0.005)
+
+
+def test_hdr_ranks_randomise_ties_and_follow_the_seed():
+    ties = hdr_ranks(np.zeros(100_000), np.zeros((100_000, 3)), seed=2)   # every sample as dense as the point
+    assert coverage(ties, levels=[0.25, 0.5, 0.75]) == pytest.approx({"25": 0.25, "50": 0.5, "75": 0.75}, abs=0.01)
+    points, samples = np.zeros(50), np.random.default_rng(3).standard_normal((50, 7))
+    np.testing.assert_array_equal(hdr_ranks(points, samples, seed=5), hdr_ranks(points, samples, seed=5))
+    assert not np.array_equal(hdr_ranks(points, samples, seed=5), hdr_ranks(points, samples, seed=6))
 
 
 def test_hdr_ranks_refuse_mismatched_samples():

@@ -64,6 +64,7 @@ def test_a_subset_of_models_and_data_sets_without_the_flow(tmp_path):
 @pytest.mark.parametrize("name, value, message", [
     ("n_train", 5, "n_train must be an integer >= 20, got 5"),
     ("max_epochs", 0, "max_epochs must be an integer >= 1, got 0"),
+    ("n_region_points", 20_000, "n_region_points must be at most n_test (10000), got 20000"),
     ("models", ["flow", "glow"],
      "models must be a non-empty list of names from ['gaussian', 'heteroscedastic', 'mdn', 'flow'], "
      "got ['flow', 'glow']"),
