@@ -124,6 +124,15 @@ def apply_tolerance(new_outputs, reference_outputs, tolerances: dict):
     return new_outputs
 
 
+def unexpected_stderr(test_outputs, reference_outputs) -> list[str]:
+    """The text of each stderr stream of ``test_outputs`` when ``reference_outputs`` have none."""
+    def stderr(outputs):
+        return [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    if stderr(reference_outputs):
+        return []
+    return ["".join(o.get("text", "")) for o in stderr(test_outputs)]
+
+
 def _install_nbval_tolerance():
     try:
         from nbval.plugin import IPyNbCell
@@ -135,7 +144,12 @@ def _install_nbval_tolerance():
         tolerances = self.cell.metadata.get(TOLERANCE_KEY)
         if tolerances:
             test = apply_tolerance(test, ref, tolerances)
-        return compare(self, test, ref, skip_compare)
+        same = compare(self, test, ref, skip_compare)
+        if not same:  # nbval names an unexpected stderr stream but not its text, which is what tells why
+            said = "".join(unexpected_stderr(test, ref))
+            if said:
+                self.comparison_traceback.append(f"\nstderr of this run, absent from the committed outputs:\n{said}")
+        return same
 
     IPyNbCell.compare_outputs = compare_outputs
 

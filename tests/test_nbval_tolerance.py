@@ -49,3 +49,13 @@ def test_lines_are_aligned_one_by_one_so_a_failure_shows_only_its_own_line():
     new = [nbformat.v4.new_output("stream", name="stdout", text="KL 0.52\nKL 0.90\n")]
     aligned = apply_tolerance(new, ref, {"0": 0.05, "1": 0.05})
     assert aligned[0]["text"] == "KL 0.50\nKL 0.90\n"
+
+
+def test_a_failure_from_unexpected_stderr_shows_its_text():
+    from conftest import unexpected_stderr
+
+    out = nbformat.v4.new_output("stream", name="stdout", text="KL 0.10\n")
+    err = nbformat.v4.new_output("stream", name="stderr", text="RuntimeWarning: overflow in exp\n")
+    assert unexpected_stderr([out, err], [out]) == ["RuntimeWarning: overflow in exp\n"]
+    assert unexpected_stderr([out, err], [out, err]) == []   # committed with stderr: nbval compares it itself
+    assert unexpected_stderr([out], [out]) == []
