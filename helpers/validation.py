@@ -46,6 +46,13 @@ def require_float(name: str, value, low: float | None = None, high: float | None
     return value
 
 
+def require_bool(name: str, value) -> bool:
+    """``True`` or ``False`` (also NumPy's booleans); anything else, 0 and 1 included, is refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ParameterError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def require_positive(name: str, value) -> float:
     """A finite number strictly greater than zero."""
     return require_float(name, value, low=0.0, low_inclusive=False)

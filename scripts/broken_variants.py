@@ -46,6 +46,9 @@ VARIANTS = {
     "cond-one-base": (
         "notebooks/04_conditional_flows.ipynb", "base_components = 2 ", "base_components = 1 ",
         "the conditional flow loses its two-component base (the settings before it)"),
+    "cond-diagonal": (
+        "notebooks/04_conditional_flows.ipynb", "mix_coordinates = True ", "mix_coordinates = False ",
+        "the 2-D conditional flow's last layer scales each coordinate alone instead of mixing them"),
     "inference-slow": (
         "notebooks/05_flows_for_inference.ipynb", "learning_rate = 0.01 ", "learning_rate = 0.001 ",
         "the reverse-KL fits on the 2-D targets take a tenth of their step size (printed nowhere)"),

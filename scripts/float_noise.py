@@ -25,6 +25,7 @@ Usage (from the repository root, after `bash scripts/run.sh` or `bash scripts/te
     .venv/bin/python scripts/float_noise.py notebooks/02_flow_zoo.ipynb --record   # ... and save the spread
     .venv/bin/python scripts/float_noise.py --report-only notebooks/02_flow_zoo.ipynb   # report earlier runs
     ... --record --fresh-cells 7 8   # code cells 7 and 8 print something new: forget only their earlier values
+    ... --record --fresh-changed     # forget the earlier values of each number whose committed value changed
 
 Executed copies go to build/noise/<variant>/. With --record the measured spread of
 each number is written to tests/float_noise/<notebook>.json, and each number
@@ -129,6 +130,20 @@ def kept_earlier(record: dict, fresh_cells=()) -> dict:
     cells whose printed output changed since the record, so its values there describe other numbers."""
     fresh_cells = {str(c) for c in fresh_cells}
     return {key: values for key, values in earlier_values(record).items() if key[0] not in fresh_cells}
+
+
+def unchanged_only(earlier: dict, committed: dict) -> dict:
+    """The entries of ``earlier`` whose committed value is still the one printed now (``committed``: {(cell,
+    number index): value} of the committed outputs). A number whose committed value changed comes from another
+    computation (a changed model, say), and what the earlier variants measured for it says nothing about it;
+    the unchanged numbers of the same cell keep what every earlier variant, on every machine, measured."""
+    return {key: values for key, values in earlier.items() if committed.get(key) == values.get("committed")}
+
+
+def committed_numbers(notebook: Path) -> dict:
+    """{(cell, number index): value} of every number nbval compares in the notebook's committed outputs."""
+    return {(str(i), j): float(literal) for i, outputs in enumerate(cell_outputs(notebook))
+            for j, (_, literal) in enumerate(numbers(outputs))}
 
 
 def spread_table(runs: dict[str, Path], earlier: dict | None = None) -> dict:
@@ -253,6 +268,10 @@ def main(argv=None) -> int:
     parser.add_argument("--fresh-cells", nargs="+", default=[], metavar="CELL",
                         help="code cells (indices as in the report) whose earlier values are forgotten because their "
                              "printed output changed; the other cells keep the earlier record's values")
+    parser.add_argument("--fresh-changed", action="store_true",
+                        help="forget the earlier values of every number whose committed value changed since the "
+                             "record (for cells that print the same lines with some numbers changed); the others "
+                             "keep them")
     args = parser.parse_args(argv)
     if "reference" not in args.variants:
         parser.error("the reference variant is needed")
@@ -266,6 +285,8 @@ def main(argv=None) -> int:
         record = REPO / "tests" / "float_noise" / f"{notebook.stem}.json"
         earlier = kept_earlier(json.loads(record.read_text()), args.fresh_cells) \
             if record.exists() and not args.fresh else {}
+        if args.fresh_changed:
+            earlier = unchanged_only(earlier, committed_numbers(notebook))
         here = machine()
         labels = {v: (v if v == "committed" else f"{v} @ {here}") for v in runs}
         cells = spread_table({labels[v]: path for v, path in runs.items()}, earlier)

@@ -39,6 +39,11 @@ CANDIDATES = {
     "couplings-2x8": dict(models=["flow"], datasets=["banana"], coupling_layers=2, coupling_bins=8),
     "couplings-2x16": dict(models=["flow"], datasets=["banana"], coupling_layers=2, coupling_bins=16),
     "couplings-3x8": dict(models=["flow"], datasets=["banana"], coupling_layers=3, coupling_bins=8),
+    # the 2-D flow's last layer (a full matrix of x, or one scale per coordinate) and its couplings' own shift and scale
+    "flow2d-diagonal": dict(models=["flow"], datasets=["banana"], mix_coordinates=False, coupling_shift=False),
+    "flow2d-matrix": dict(models=["flow"], datasets=["banana"], mix_coordinates=True, coupling_shift=False),
+    "flow2d-shift": dict(models=["flow"], datasets=["banana"], mix_coordinates=False, coupling_shift=True),
+    "flow2d-matrix-shift": dict(models=["flow"], datasets=["banana"], mix_coordinates=True, coupling_shift=True),
     # the mixture density network's components
     "mdn-3": dict(models=["mdn"], n_components=3),
     "mdn-5": dict(models=["mdn"], n_components=5),
@@ -70,7 +75,7 @@ def main(argv=None) -> int:
     if any(seed in range(5) for seed in args.seeds):
         print("seeds 0-4 are the reported ones: choose on other seeds", file=sys.stderr)
         return 2
-    out = Path(args.out)
+    out = Path(args.out).resolve()   # the notebook runs in it, so a relative metrics path would land elsewhere
     out.mkdir(parents=True, exist_ok=True)
     print(f"{'candidate':<15} {'data set':<8} {'model':<16} {'validation NLL':>14} {'held-out KL':>12} {'fit s':>6}   "
           f"(means over seeds {', '.join(map(str, args.seeds))})")

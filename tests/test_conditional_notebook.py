@@ -64,6 +64,8 @@ def test_a_subset_of_models_and_data_sets_without_the_flow(tmp_path):
 @pytest.mark.parametrize("name, value, message", [
     ("n_train", 5, "n_train must be an integer >= 20, got 5"),
     ("max_epochs", 0, "max_epochs must be an integer >= 1, got 0"),
+    ("mix_coordinates", 1, "mix_coordinates must be True or False, got 1"),
+    ("coupling_shift", "no", "coupling_shift must be True or False, got 'no'"),
     ("n_region_points", 20_000, "n_region_points must be at most n_test (10000), got 20000"),
     ("models", ["flow", "glow"],
      "models must be a non-empty list of names from ['gaussian', 'heteroscedastic', 'mdn', 'flow'], "
@@ -138,6 +140,45 @@ def test_a_randomly_initialised_conditional_flow_integrates_to_one_over_y(ns, ns
             grid, _, _, cell_area = density_grid(((-8.0, 8.0), (-8.0, 8.0)), resolution=300)
             mass = np.exp(model(np.full((len(grid), 1), x, "float32")).log_prob(grid).numpy()).sum() * cell_area
         assert mass == pytest.approx(1.0, abs=2e-3), x
+
+
+def test_the_2d_flows_last_layer_is_l_times_u_and_can_turn_the_axes(ns):
+    """ConditionalFlow.linear: y = shift + L U z, log|det| = log l00 + log l11; a rotation is such a product."""
+    tf = ns["tf"]
+    model = randomised_flow(ns, 2)
+    rng = np.random.default_rng(0)
+    out = rng.normal(size=(4, 6)).astype("float32")
+    bijector = model.linear(tf.constant(out))
+    lower = ns["TRIL"](out[:, 2:5]).numpy()
+    upper = np.stack([np.eye(2, dtype="float32")] * 4)
+    upper[:, 0, 1] = out[:, 5]
+    z = rng.normal(size=(4, 2)).astype("float32")
+    expected = out[:, :2] + np.einsum("nij,njk,nk->ni", lower, upper, z)
+    np.testing.assert_allclose(bijector.forward(z).numpy(), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(bijector.inverse(bijector.forward(z)).numpy(), z, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(bijector.forward_log_det_jacobian(z, event_ndims=1).numpy(),
+                               np.log(lower[:, 0, 0]) + np.log(lower[:, 1, 1]), rtol=1e-5)
+    # the rotation by 0.8 rad (the banana's turn at |x| = 2) is L U with l00 = cos, l10 = sin, l11 = 1 / cos, u = -tan
+    c, s = np.cos(0.8), np.sin(0.8)
+    raw_lower = ns["TRIL"].inverse(np.array([[[c, 0.0], [s, 1 / c]]], "float32")).numpy()   # the numbers giving L
+    rotation = model.linear(tf.constant(np.concatenate([[[0.0, 0.0]], raw_lower, [[-s / c]]], 1).astype("float32")))
+    np.testing.assert_allclose(rotation.forward(np.eye(2, dtype="float32")[:, None, :]).numpy()[:, 0],
+                               np.array([[c, s], [-s, c]]), atol=1e-4)   # rows: images of e0 and e1
+
+
+def test_the_2d_flow_with_neither_part_of_its_last_layer_still_integrates_to_one():
+    from helpers.plotting import density_grid
+
+    model = randomised_flow(notebook_namespace(n_hidden=8, mix_coordinates=False, coupling_shift=False), 2)
+    out = model.affine_net(np.full((1, 1), 0.7, "float32"))
+    assert out.shape == (1, 4)   # a shift and one scale per coordinate
+    last = model.linear(out)
+    origin = last.forward(np.zeros((1, 2), "float32")).numpy()
+    images = last.forward(np.eye(2, dtype="float32")[:, None, :]).numpy()[:, 0] - origin
+    assert images[0, 1] == 0.0 and images[1, 0] == 0.0   # a diagonal map: it cannot turn the axes
+    grid, _, _, cell_area = density_grid(((-8.0, 8.0), (-8.0, 8.0)), resolution=300)
+    mass = np.exp(model(np.full((len(grid), 1), 0.7, "float32")).log_prob(grid).numpy()).sum() * cell_area
+    assert mass == pytest.approx(1.0, abs=2e-3)
 
 
 @pytest.mark.parametrize("y_dim", [1, 2])

@@ -86,3 +86,18 @@ def test_fresh_cells_forget_only_their_own_earlier_values():
     kept = float_noise.kept_earlier(record, ["7"])
     assert kept == {("3", 0): {"committed": 1.0, "reference @ CPU A": 2.0}}
     assert set(float_noise.kept_earlier(record)) == {("3", 0), ("7", 0), ("7", 4)}
+
+
+def test_fresh_changed_forgets_only_numbers_whose_committed_value_changed():
+    """float_noise.py --fresh-changed: a number printed differently now loses its earlier values (they measured
+    another computation); an unchanged number in the same cell keeps them."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("float_noise", REPO / "scripts" / "float_noise.py")
+    float_noise = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(float_noise)
+    earlier = {("7", 0): {"committed": 0.011, "reference @ CPU A": 0.012},
+               ("7", 1): {"committed": 0.092, "reference @ CPU A": 0.101},
+               ("8", 0): {"committed": 1.5, "reference @ CPU A": 1.6}}
+    now = {("7", 0): 0.011, ("7", 1): 0.055}   # cell 8 prints no number any more
+    assert float_noise.unchanged_only(earlier, now) == {("7", 0): earlier["7", 0]}

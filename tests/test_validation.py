@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers.validation import (ParameterError, require_finite_points, require_float, require_int,
+from helpers.validation import (ParameterError, require_bool, require_finite_points, require_float, require_int,
                                 require_positive)
 
 
@@ -57,3 +57,15 @@ def test_require_finite_points_names_the_bad_rows():
 def test_require_finite_points_checks_shape(shape):
     with pytest.raises(ParameterError, match=r"must have shape \(n, 2\)"):
         require_finite_points("x", np.zeros(shape))
+
+
+@pytest.mark.parametrize("value", [True, False, np.bool_(True)])
+def test_require_bool_accepts_booleans(value):
+    assert require_bool("mix_coordinates", value) is bool(value)
+
+
+@pytest.mark.parametrize("value", [1, 0, "True", None, 1.0])
+def test_require_bool_refuses_everything_else(value):
+    with pytest.raises(ParameterError) as err:
+        require_bool("mix_coordinates", value)
+    assert str(err.value) == f"mix_coordinates must be True or False, got {value!r}"
