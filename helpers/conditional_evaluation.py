@@ -16,6 +16,7 @@ distributions whose answers are known.
   central interval (or highest-density region) of mass :math:`\\alpha` when its rank is at most
   :math:`\\alpha`, so :func:`coverage` is the share of ranks :math:`\\le \\alpha`: for a
   calibrated model it is :math:`\\alpha` at every level, and the ranks are uniform on [0, 1].
+  :func:`exact_ranks` gives the exact density's own ranks on the same pairs: what a perfect model scores.
 """
 
 from __future__ import annotations
@@ -100,6 +101,21 @@ def hdr_ranks(log_q_points, log_q_samples, seed: int = 0) -> np.ndarray:
     k = denser + rng.integers(0, ties + 1)   # of the samples as dense as y_i, a random number count as denser
     ranks = (k + rng.random(len(points))) / (samples.shape[1] + 1)
     return np.where(np.isfinite(points), ranks, 1.0)
+
+
+def exact_ranks(dataset, x, y, n_samples: int = 50, seed: int = 0) -> np.ndarray:
+    """The ranks of pairs ``(x, y)`` under the **exact** conditional density of ``dataset``, as a model's are
+    computed: :func:`central_ranks` of the exact CDF for a 1-D y, :func:`hdr_ranks` from ``n_samples`` exact
+    samples per pair for a 2-D y. Their coverage is what the truth itself scores on these pairs: it differs from
+    the nominal levels only by the draw of the pairs (by about :math:`\\sqrt{\\alpha(1-\\alpha)/n}` for n pairs),
+    which is how far a perfect model's coverage would land from them."""
+    if dataset.y_dim == 1:
+        return central_ranks(dataset.cdf(y, x))
+    n_samples = require_int("n_samples", n_samples, minimum=1)
+    x_rows = np.repeat(np.asarray(x, dtype=np.float64).reshape(-1), n_samples)   # each x, n_samples times in a row
+    samples = dataset.sample_y(x_rows, seed=seed)
+    log_p_samples = dataset.log_prob(samples, x_rows).reshape(-1, n_samples)
+    return hdr_ranks(dataset.log_prob(y, x), log_p_samples, seed=seed)
 
 
 def coverage(ranks, levels=COVERAGE_LEVELS) -> dict:

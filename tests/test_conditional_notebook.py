@@ -36,6 +36,9 @@ def test_cheap_run_writes_every_model_and_data_set(cheap_run):
     assert (m["seed"], m["n_train"], m["max_epochs"], m["headline"]) == (5, 300, 20, "flow_kl_mean")
     assert m["datasets"] == ["skewed", "modes", "banana"] and m["models"] == MODELS
     assert m["all_finite"] is True
+    assert set(m["exact_coverage"]) == set(m["datasets"])   # the truth's own coverage on the same pairs
+    for c in m["exact_coverage"].values():
+        assert set(c) == {"50", "90"} and abs(c["50"] - 0.5) < 0.15 and abs(c["90"] - 0.9) < 0.1
     for key in ("conditional_kl", "conditional_kl_se", "coverage", "fit_seconds", "fits"):
         assert set(m[key]) == set(m["datasets"]), key
         for data_name, by_model in m[key].items():
