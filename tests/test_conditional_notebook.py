@@ -128,21 +128,23 @@ def test_the_1d_flow_base_is_a_mixture_by_default_and_a_standard_gaussian_with_o
     np.testing.assert_allclose(gaussian.log_prob(np.zeros(2, "float32")).numpy(), -0.5 * np.log(2 * np.pi), rtol=1e-6)
 
 
+def mass_over_y(model, x, y_dim):
+    "The integral of the flow's q(y | x) over a fine grid of y, at one x."
+    from helpers.plotting import density_grid
+
+    if y_dim == 1:
+        y = np.linspace(-30.0, 30.0, 30_001, dtype="float32")
+        return np.exp(model(np.full((len(y), 1), x, "float32")).log_prob(y).numpy()).sum() * (60.0 / 30_000)
+    grid, _, _, cell_area = density_grid(((-8.0, 8.0), (-8.0, 8.0)), resolution=300)
+    return np.exp(model(np.full((len(grid), 1), x, "float32")).log_prob(grid).numpy()).sum() * cell_area
+
+
 @pytest.mark.parametrize("y_dim", [1, 2])
 @pytest.mark.parametrize("base", ["mixture", "gaussian"])
 def test_a_randomly_initialised_conditional_flow_integrates_to_one_over_y(ns, ns_gaussian_base, y_dim, base):
-    from helpers.plotting import density_grid
-
-    ns = ns if base == "mixture" else ns_gaussian_base
-    model = randomised_flow(ns, y_dim)
+    model = randomised_flow(ns if base == "mixture" else ns_gaussian_base, y_dim)
     for x in (-1.7, 0.0, 1.2):
-        if y_dim == 1:
-            y = np.linspace(-30.0, 30.0, 30_001, dtype="float32")
-            mass = np.exp(model(np.full((len(y), 1), x, "float32")).log_prob(y).numpy()).sum() * (60.0 / 30_000)
-        else:
-            grid, _, _, cell_area = density_grid(((-8.0, 8.0), (-8.0, 8.0)), resolution=300)
-            mass = np.exp(model(np.full((len(grid), 1), x, "float32")).log_prob(grid).numpy()).sum() * cell_area
-        assert mass == pytest.approx(1.0, abs=2e-3), x
+        assert mass_over_y(model, x, y_dim) == pytest.approx(1.0, abs=2e-3), x
 
 
 def test_the_2d_flows_last_layer_is_l_times_u_and_can_turn_the_axes(ns):
@@ -170,8 +172,6 @@ def test_the_2d_flows_last_layer_is_l_times_u_and_can_turn_the_axes(ns):
 
 
 def test_the_2d_flow_with_neither_part_of_its_last_layer_still_integrates_to_one():
-    from helpers.plotting import density_grid
-
     model = randomised_flow(notebook_namespace(n_hidden=8, mix_coordinates=False, coupling_shift=False), 2)
     out = model.affine_net(np.full((1, 1), 0.7, "float32"))
     assert out.shape == (1, 4)   # a shift and one scale per coordinate
@@ -179,9 +179,7 @@ def test_the_2d_flow_with_neither_part_of_its_last_layer_still_integrates_to_one
     origin = last.forward(np.zeros((1, 2), "float32")).numpy()
     images = last.forward(np.eye(2, dtype="float32")[:, None, :]).numpy()[:, 0] - origin
     assert images[0, 1] == 0.0 and images[1, 0] == 0.0   # a diagonal map: it cannot turn the axes
-    grid, _, _, cell_area = density_grid(((-8.0, 8.0), (-8.0, 8.0)), resolution=300)
-    mass = np.exp(model(np.full((len(grid), 1), 0.7, "float32")).log_prob(grid).numpy()).sum() * cell_area
-    assert mass == pytest.approx(1.0, abs=2e-3)
+    assert mass_over_y(model, 0.7, 2) == pytest.approx(1.0, abs=2e-3)
 
 
 @pytest.mark.parametrize("y_dim", [1, 2])
