@@ -48,9 +48,9 @@ CANDIDATES = {
     "mdn-3": dict(models=["mdn"], n_components=3),
     "mdn-5": dict(models=["mdn"], n_components=5),
     "mdn-8": dict(models=["mdn"], n_components=8),
-    # the stopping rule: the default patience (10 checks) against a shorter one, for the MDN and the flow
-    "stop-patience-10": dict(models=["mdn", "flow"]),
-    "stop-patience-6": dict(models=["mdn", "flow"], patience=6),
+    # the stopping rule's patience (checks without improvement before a fit stops), every model
+    "stop-patience-10": dict(patience=10),
+    "stop-patience-6": dict(patience=6),
 }
 
 

@@ -69,7 +69,7 @@ def test_a_subset_of_models_and_data_sets_without_the_flow(tmp_path):
     ("max_epochs", 0, "max_epochs must be an integer >= 1, got 0"),
     ("mix_coordinates", 1, "mix_coordinates must be True or False, got 1"),
     ("coupling_shift", "no", "coupling_shift must be True or False, got 'no'"),
-    ("n_region_points", 20_000, "n_region_points must be at most n_test (10000), got 20000"),
+    ("n_region_points", 200_000, "n_region_points must be at most n_test (100000), got 200000"),
     ("models", ["flow", "glow"],
      "models must be a non-empty list of names from ['gaussian', 'heteroscedastic', 'mdn', 'flow'], "
      "got ['flow', 'glow']"),
