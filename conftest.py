@@ -1,29 +1,26 @@
-"""Test-suite settings shared by pytest, the papermill runs and nbval's kernels.
+"""Test-suite settings shared by pytest, the papermill runs and nbval's kernels, and the results checks.
 
-It also teaches nbval one thing: numbers compared within a tolerance. A fit of
-hundreds of steps turns the last-bit rounding differences between CPUs into
-visibly different results; ``scripts/float_noise.py`` measures how far each
-printed number moves. A code cell whose metadata holds
-
-    "nbval-tolerance": {"8": 0.075, "10": 0.075}
-
-accepts a new output whose text differs from the committed one only in the
-numbers listed there (by their position among the numbers in the cell's text
-outputs, counted from 0, wall-clock durations not counted), each within its
-absolute tolerance, and in the spaces that pad them. Everything else, every
-other number included, must match exactly, and a number outside its tolerance
-fails as before. ``tests/test_float_noise.py`` checks that each tolerance covers
-the spread measured for its number.
+nbval executes every notebook once, top to bottom, at its default parameters, and compares the outputs of the
+cells that come out the same on any CPU; cells whose numbers come out of a fit carry the tag
+``nbval-ignore-output``. That one execution also writes the notebook's metrics JSON (into the folder named by
+``FLOW_TUTORIALS_METRICS_DIR``, which this file sets), and after the notebook's last cell pytest runs one item per
+entry of ``tests/expected_results.toml`` for it: each metric within its stated tolerance, each claim of the prose
+as the inequality it is (``tests/results.py``). ``docs/testing.md`` says why this holds on any CPU.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import os
-import re
+import sys
+import tempfile
 from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
+import results  # noqa: E402  (tests/results.py)
 
 # Kernels started by nbval and papermill inherit this environment: no progress
 # bars in outputs that are compared with (or become) committed outputs.
@@ -34,127 +31,77 @@ os.environ["FLOW_TUTORIALS_PROGRESS"] = "0"
 # an AVX-512 CPU the two round differently (seen: a reloaded model's log-densities 3e-6 apart).
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-TOLERANCE_KEY = "nbval-tolerance"
-NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
-DURATION = re.compile(r"\b\d+(\.\d+)? s\b")  # as in tests/nbval_sanitize.cfg
-DURATION_MASK = "<seconds> s"
+# Where the notebooks nbval executes write their metrics (helpers.evaluation.write_metrics): a new folder per
+# session, made by the first process (pytest-xdist's workers inherit it), unless the caller names one.
+METRICS_DIR_VARIABLE = "FLOW_TUTORIALS_METRICS_DIR"
+if not os.environ.get(METRICS_DIR_VARIABLE):
+    os.environ[METRICS_DIR_VARIABLE] = tempfile.mkdtemp(prefix="flow-tutorials-metrics-")
+METRICS_DIR = Path(os.environ[METRICS_DIR_VARIABLE])
 
 
-def text_items(outputs):
-    """(output, key, text) for every text nbval compares in ``outputs``, in order, durations masked."""
-    for output in outputs:
-        if isinstance(output.get("text"), str):
-            yield output, None, DURATION.sub(DURATION_MASK, output["text"])
-        for mime, value in output.get("data", {}).items():
-            if mime.startswith("text/") and isinstance(value, str):
-                yield output, mime, DURATION.sub(DURATION_MASK, value)
+class ResultFailure(Exception):
+    """A metric outside its tolerance or a claim that does not hold, with what was found."""
 
 
-def numbers_in(outputs) -> list[str]:
-    """Every number in the texts of ``outputs``, in the order the tolerance indices count them."""
-    return [m.group(0) for _, _, text in text_items(outputs) for m in NUMBER.finditer(text)]
+class ResultsOfNotebook(pytest.File):
+    """The expected results of one notebook, checked on the metrics its nbval execution wrote."""
+
+    def collect(self):
+        checks = EXPECTED.get(self.path.stem)
+        if not checks:
+            yield NoExpectedResults.from_parent(self, name="results: none listed")
+            return
+        for check in checks:
+            yield ResultItem.from_parent(self, name=f"result: {check.label}", check=check)
 
 
-def number_kinds(outputs) -> list[tuple[str, str]]:
-    """For each number of ``numbers_in(outputs)``, its kinds: its column, and the two words before it.
+class ResultItem(pytest.Item):
+    def __init__(self, *, check, **kwargs):
+        super().__init__(**kwargs)
+        self.check = check
 
-    The column: a line's form is its text with numbers as '#' and its first two words left out (the label: a flow
-    and a data set, a data set and a model), and the column is the form and the number's place in the line. So in a
-    table the rows of one form (the flows', not the baselines') share their columns, and in
-    ``MAF  ring  best validation NLL 3.89 at epoch 400`` the validation NLL shares a column with every other fit's.
-    The words before it (numbers as '#'; only if they hold a letter) catch the same quantity in lines of other
-    forms: ``at epoch``.
-    """
-    kinds = []
-    for _, _, text in text_items(outputs):
-        for line in text.splitlines():
-            first = NUMBER.search(line)
-            if first is None:
-                continue
-            form = " ".join(line[:first.start()].split()[2:] + NUMBER.sub("#", line[first.start():]).split())
-            for k, m in enumerate(NUMBER.finditer(line)):
-                words = " ".join(NUMBER.sub("#", line[:m.start()]).split()[-2:])
-                # words only if they are words: "| #" between table cells says nothing about the quantity
-                kinds.append((f"{form} @{k}", words) if any(ch.isalpha() for ch in words) else (f"{form} @{k}",))
-    return kinds
+    def runtest(self):
+        path = METRICS_DIR / f"{self.path.stem}.json"
+        if not path.is_file():
+            raise ResultFailure(f"{self.path.name} wrote no metrics to {path} in this run (did one of its cells fail?)")
+        holds, message = results.evaluate(self.check, json.loads(path.read_text()))
+        if not holds:
+            raise ResultFailure(message)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, ResultFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.stem}: {self.check.label}"
 
 
-def text_skeleton(text: str) -> str:
-    """``text`` with numbers as '#' and runs of spaces as one: what must match when numbers may differ."""
-    return re.sub(r"[ \t]+", " ", NUMBER.sub("#", text))
+class NoExpectedResults(ResultItem):
+    def __init__(self, **kwargs):
+        super().__init__(check=None, **kwargs)
+
+    def runtest(self):
+        raise ResultFailure(f"{results.EXPECTED_PATH.name} lists no metric or claim for {self.path.stem}")
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.stem}: results"
 
 
-def matches_within(reference: str, new: str, tolerances: dict, first_index: int = 0) -> bool:
-    """True if ``new`` reads as ``reference`` but for tolerated numbers (and their padding).
-
-    ``tolerances`` maps a number's index (as a string, counted from
-    ``first_index`` for this text's first number) to its absolute tolerance;
-    numbers without an entry must be equal.
-    """
-    ref_numbers, new_numbers = NUMBER.findall(reference), NUMBER.findall(new)
-    if len(ref_numbers) != len(new_numbers) or text_skeleton(reference) != text_skeleton(new):
-        return False
-    for j, (a, b) in enumerate(zip(ref_numbers, new_numbers)):
-        if a != b and abs(float(a) - float(b)) > tolerances.get(str(first_index + j), -1.0) + 1e-9:
-            return False
-    return True
+EXPECTED = results.load()
 
 
-def apply_tolerance(new_outputs, reference_outputs, tolerances: dict):
-    """Copies of ``new_outputs``; each line that matches its reference within tolerance reads as it."""
-    new_outputs = copy.deepcopy(new_outputs)
-    ref_items = list(text_items(reference_outputs))
-    new_items = list(text_items(new_outputs))
-    if [(o.get("output_type"), o.get("name"), k) for o, k, _ in ref_items] != \
-            [(o.get("output_type"), o.get("name"), k) for o, k, _ in new_items]:
-        return new_outputs  # other outputs: nbval reports them
-    index = 0
-    for (_, key, ref_text), (output, _, new_text) in zip(ref_items, new_items):
-        ref_lines, new_lines = ref_text.splitlines(keepends=True), new_text.splitlines(keepends=True)
-        if len(ref_lines) != len(new_lines):  # compare as one piece; nbval reports the difference
-            ref_lines, new_lines = [ref_text], [new_text]
-        aligned = []
-        for ref_line, new_line in zip(ref_lines, new_lines):  # line by line: a failure shows only its own lines
-            aligned.append(ref_line if matches_within(ref_line, new_line, tolerances, index) else new_line)
-            index += len(NUMBER.findall(ref_line))
-        if key is None:
-            output["text"] = "".join(aligned)
-        else:
-            output["data"][key] = "".join(aligned)
-    return new_outputs
+def pytest_collect_file(file_path, parent):
+    option = parent.config.option
+    if file_path.suffix == ".ipynb" and file_path.parent.name == "notebooks" and \
+            (getattr(option, "nbval", False) or getattr(option, "nbval_lax", False)):
+        return ResultsOfNotebook.from_parent(parent, path=file_path)
 
 
-def unexpected_stderr(test_outputs, reference_outputs) -> list[str]:
-    """The text of each stderr stream of ``test_outputs`` when ``reference_outputs`` have none."""
-    def stderr(outputs):
-        return [o for o in outputs if o.get("output_type") == "stream" and o.get("name") == "stderr"]
-    if stderr(reference_outputs):
-        return []
-    return ["".join(o.get("text", "")) for o in stderr(test_outputs)]
-
-
-def _install_nbval_tolerance():
-    try:
-        from nbval.plugin import IPyNbCell
-    except ImportError:  # nbval not installed: nothing to extend
-        return
-    compare = IPyNbCell.compare_outputs
-
-    def compare_outputs(self, test, ref, skip_compare=None):
-        tolerances = self.cell.metadata.get(TOLERANCE_KEY)
-        if tolerances:
-            test = apply_tolerance(test, ref, tolerances)
-        same = compare(self, test, ref, skip_compare)
-        if not same:  # nbval names an unexpected stderr stream but not its text, which is what tells why
-            said = "".join(unexpected_stderr(test, ref))
-            if said:
-                self.comparison_traceback.append(f"\nstderr of this run, absent from the committed outputs:\n{said}")
-        return same
-
-    IPyNbCell.compare_outputs = compare_outputs
-
-
-_install_nbval_tolerance()
+def pytest_configure(config):
+    if not hasattr(config, "workerinput"):   # the first process: no metrics of an earlier run may be read
+        for stale in METRICS_DIR.glob("*.json"):
+            stale.unlink()
 
 
 # Order of the files for pytest-xdist. Two workers (pyproject.toml: -n 2 --dist loadfile) take whole files, one at a
@@ -176,17 +123,19 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    if not hasattr(config, "workerinput"):  # not an xdist worker (-n 0): pytest's own order
-        return
-    try:
-        seconds = json.loads(DURATIONS_PATH.read_text())
-    except (OSError, ValueError):
-        seconds = {}
+    """Each notebook's results checks after its cells; under xdist, the longest files first."""
+    seconds = {}
+    if hasattr(config, "workerinput"):   # an xdist worker; with -n 0 pytest's own order of files
+        try:
+            seconds = json.loads(DURATIONS_PATH.read_text())
+        except (OSError, ValueError):
+            seconds = {}
     collected = {}
     for item in items:
         collected.setdefault(file_of(item.nodeid), len(collected))
     # stable sort: within a file (a notebook's cells) the order stays as collected
-    items.sort(key=lambda item: (-seconds.get(file_of(item.nodeid), math.inf), collected[file_of(item.nodeid)]))
+    items.sort(key=lambda item: (-seconds.get(file_of(item.nodeid), math.inf) if seconds else 0,
+                                 collected[file_of(item.nodeid)], isinstance(item, ResultItem)))
 
 
 _seconds_this_run: dict[str, float] = {}

@@ -11,8 +11,7 @@ Shapes follow the event shape a conditional distribution over ``y`` has:
 - ``y`` is ``(n,)`` for a scalar ``y`` (``y_dim == 1``: event shape ``[]``) and
   ``(n, 2)`` for a 2-D ``y`` (``y_dim == 2``: event shape ``[2]``).
 
-Samples honour ``helpers.datasets.ULP_NUDGE_VARIABLE`` (both ``x`` and ``y``), like
-every sampler of the package. Log-densities are float64, in nats, joint over the
+Samples are float32. Log-densities are float64, in nats, joint over the
 dimensions of ``y``; the 1-D data sets also give their exact conditional CDF.
 """
 

@@ -9,7 +9,6 @@ nats, joint over both coordinates.
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 
@@ -17,27 +16,9 @@ from .validation import require_finite_points, require_float, require_int, requi
 
 LOG_2PI = math.log(2.0 * math.pi)
 
-#: When this environment variable is "1" ("-1"), every sampler returns its points moved up (down) by one float32
-#: unit in the last place; when it is "random:K" (K a whole number), each coordinate moves one unit up or down at
-#: random, by a pattern that K fixes. Nothing in the notebooks sets it: ``scripts/float_noise.py`` and
-#: ``scripts/other_machine.sh`` do, to imitate a rounding change as small as the one another CPU makes
-#: (the random patterns give several independent such changes).
-ULP_NUDGE_VARIABLE = "FLOW_TUTORIALS_ULP_NUDGE"
-
-
 def _as_points(x) -> np.ndarray:
-    """Samples as float32 points, nudged by one ulp when ``ULP_NUDGE_VARIABLE`` says so."""
-    x = np.asarray(x, dtype=np.float32)
-    direction = os.environ.get(ULP_NUDGE_VARIABLE, "").strip()
-    if direction in ("1", "-1"):
-        x = np.nextafter(x, np.float32(np.inf if direction == "1" else -np.inf))
-    elif direction.startswith("random:") and direction[7:].isdigit():
-        up = np.random.default_rng(int(direction[7:])).random(x.shape) < 0.5
-        x = np.nextafter(x, np.where(up, np.float32(np.inf), np.float32(-np.inf)).astype(np.float32))
-    elif direction not in ("", "0"):
-        raise ValueError(f"{ULP_NUDGE_VARIABLE} must be empty, 0, 1, -1 or random:K with K a whole number, "
-                         f"got {direction!r}")
-    return x
+    """Samples as float32 points."""
+    return np.asarray(x, dtype=np.float32)
 
 
 def normal_log_prob(x, loc, scale):

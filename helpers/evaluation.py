@@ -70,14 +70,23 @@ def format_scores(scores: dict) -> str:
             f"on {scores['n']:,} fresh samples")
 
 
-def write_metrics(path: str | os.PathLike | None, **metrics) -> dict:
-    """Write ``metrics`` as JSON to ``path`` (skipped when ``path`` is empty or None).
+#: A folder where a run without ``metrics_path`` writes its metrics anyway, as ``<notebook>.json``: the test suite
+#: sets it for the notebooks nbval executes, and ``scripts/run_notebooks.py --update-committed`` for the committed
+#: run, so that the numbers checked are those of that very execution.
+METRICS_DIR_VARIABLE = "FLOW_TUTORIALS_METRICS_DIR"
 
-    This is how headless (papermill) runs hand their results to scripts and
-    tests. Values must be JSON-serialisable numbers, strings, lists or dicts;
-    NumPy scalars are converted. Returns the dict written.
+
+def write_metrics(path: str | os.PathLike | None, **metrics) -> dict:
+    """Write ``metrics`` as JSON to ``path``; returns the dict written.
+
+    This is how headless runs hand their results to scripts and tests. With an empty ``path``
+    nothing is written, unless the environment variable ``METRICS_DIR_VARIABLE`` names a folder:
+    then the metrics go to ``<folder>/<metrics["notebook"]>.json``. Values must be JSON-serialisable
+    numbers, strings, lists or dicts; NumPy scalars are converted.
     """
     clean = json.loads(json.dumps(metrics, default=_to_builtin))
+    if not path and os.environ.get(METRICS_DIR_VARIABLE) and "notebook" in clean:
+        path = os.path.join(os.environ[METRICS_DIR_VARIABLE], f"{clean['notebook']}.json")
     if path:
         path = os.fspath(path)
         folder = os.path.dirname(path)

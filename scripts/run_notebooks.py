@@ -9,7 +9,9 @@ Usage (from anywhere; paths are relative to the repository):
 Executed copies and each run's metrics JSON go to ``build/`` (never over the
 committed notebooks). ``--update-committed`` instead re-executes the committed
 notebooks in place with their default parameters, from ``notebooks/``, the way
-nbval runs them, without timing metadata: the way to refresh their outputs. The summary gives, per run, the seconds taken (kernel
+nbval runs them, without timing metadata: the way to refresh their outputs. It
+also records which code produced them, and the metrics of that execution, in
+``tests/committed_runs.json`` (``scripts/committed_runs.py``). The summary gives, per run, the seconds taken (kernel
 start to finish) and the notebook's headline metric. If a notebook fails, the
 run stops there, names the notebook and the failing cell, and exits non-zero.
 """
@@ -25,6 +27,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "scripts"))
 
 
 def parse_value(text: str):
@@ -94,14 +97,35 @@ def run_one(notebook: Path, out_dir: Path, parameters: dict, tag: str) -> dict:
 
 
 def update_committed(notebook: Path) -> float:
+    """Re-execute ``notebook`` in place at its default parameters, as nbval does, and record in
+    tests/committed_runs.json the fingerprint of the code that produced the outputs and the metrics it wrote."""
+    import tempfile
+
     import nbformat
     from nbclient import NotebookClient
 
+    from committed_runs import store
+    from helpers.evaluation import METRICS_DIR_VARIABLE
+
     nb = nbformat.read(notebook, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, kernel_name="python3", timeout=1800, record_timing=False,
-                   resources={"metadata": {"path": str(notebook.parent)}}).execute()
+    with tempfile.TemporaryDirectory() as folder:
+        saved = os.environ.get(METRICS_DIR_VARIABLE)
+        os.environ[METRICS_DIR_VARIABLE] = folder   # the kernel writes its metrics there
+        try:
+            NotebookClient(nb, kernel_name="python3", timeout=1800, record_timing=False,
+                           resources={"metadata": {"path": str(notebook.parent)}}).execute()
+        finally:
+            if saved is None:
+                del os.environ[METRICS_DIR_VARIABLE]
+            else:
+                os.environ[METRICS_DIR_VARIABLE] = saved
+        written = Path(folder) / f"{notebook.stem}.json"
+        if not written.is_file():
+            raise SystemExit(f"{notebook.name} wrote no metrics: its last cell must call write_metrics")
+        metrics = json.loads(written.read_text())
     nbformat.write(nb, notebook)
+    store(notebook, metrics)
     return time.perf_counter() - start
 
 

@@ -5,7 +5,6 @@ import pytest
 from scipy.stats import kstest, norm
 
 from helpers.conditional_datasets import CONDITIONAL_DATASETS, Skewed, split_pairs
-from helpers.datasets import ULP_NUDGE_VARIABLE
 from helpers.plotting import density_grid
 from helpers.validation import ParameterError
 
@@ -48,16 +47,6 @@ def test_sampling_is_reproducible_per_seed_and_fresh_otherwise(name):
     np.testing.assert_array_equal(x1, x2)
     np.testing.assert_array_equal(y1, y2)
     assert not np.array_equal(x1, x3)
-
-
-@pytest.mark.parametrize("name", ALL)
-def test_ulp_nudge_moves_x_and_y_by_one_float32_unit(name, monkeypatch):
-    data = CONDITIONAL_DATASETS[name]()
-    x, y = data.sample(20, seed=5)
-    monkeypatch.setenv(ULP_NUDGE_VARIABLE, "1")
-    xn, yn = data.sample(20, seed=5)
-    np.testing.assert_array_equal(xn, np.nextafter(x, np.float32(np.inf)))
-    np.testing.assert_array_equal(yn, np.nextafter(y, np.float32(np.inf)))
 
 
 @pytest.mark.parametrize("name", ONE_D)

@@ -76,39 +76,3 @@ def test_banana_refuses_bad_sigma(bad):
 def test_sample_size_must_be_positive():
     with pytest.raises(ParameterError, match="n must be an integer >= 1, got 0"):
         Banana().sample(0, seed=0)
-
-
-@pytest.mark.parametrize("name", ALL)
-@pytest.mark.parametrize("direction, towards", [("1", np.inf), ("-1", -np.inf)])
-def test_ulp_nudge_moves_every_sample_one_float32_step(name, direction, towards, monkeypatch):
-    from helpers.datasets import ULP_NUDGE_VARIABLE
-
-    plain = DATASETS[name]().sample(200, seed=5)
-    monkeypatch.setenv(ULP_NUDGE_VARIABLE, direction)
-    nudged = DATASETS[name]().sample(200, seed=5)
-    assert nudged.dtype == np.float32
-    np.testing.assert_array_equal(nudged, np.nextafter(plain, np.float32(towards)))
-
-
-@pytest.mark.parametrize("name", ALL)
-def test_random_ulp_nudge_moves_each_coordinate_one_step_up_or_down_by_a_fixed_pattern(name, monkeypatch):
-    from helpers.datasets import ULP_NUDGE_VARIABLE
-
-    plain = DATASETS[name]().sample(200, seed=5)
-    monkeypatch.setenv(ULP_NUDGE_VARIABLE, "random:3")
-    nudged = DATASETS[name]().sample(200, seed=5)
-    up, down = np.nextafter(plain, np.float32(np.inf)), np.nextafter(plain, np.float32(-np.inf))
-    assert np.all((nudged == up) | (nudged == down))
-    assert 0.3 < np.mean(nudged == up) < 0.7   # both directions, in about equal shares
-    np.testing.assert_array_equal(DATASETS[name]().sample(200, seed=5), nudged)   # the same pattern again
-    monkeypatch.setenv(ULP_NUDGE_VARIABLE, "random:4")
-    assert not np.array_equal(DATASETS[name]().sample(200, seed=5), nudged)        # another pattern
-
-
-@pytest.mark.parametrize("value", ["2", "random:", "random:x", "up"])
-def test_an_unknown_ulp_nudge_stops_with_a_message_naming_the_variable(value, monkeypatch):
-    from helpers.datasets import ULP_NUDGE_VARIABLE
-
-    monkeypatch.setenv(ULP_NUDGE_VARIABLE, value)
-    with pytest.raises(ValueError, match=ULP_NUDGE_VARIABLE):
-        DATASETS[ALL[0]]().sample(10, seed=0)

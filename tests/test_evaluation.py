@@ -8,7 +8,7 @@ import pytest
 
 from helpers.baselines import gaussian_log_prob
 from helpers.datasets import Banana
-from helpers.evaluation import format_scores, held_out_scores, write_metrics
+from helpers.evaluation import METRICS_DIR_VARIABLE, format_scores, held_out_scores, write_metrics
 from helpers.validation import ParameterError
 
 
@@ -62,9 +62,19 @@ def test_write_metrics_round_trips_numpy_values(tmp_path):
     assert json.loads(path.read_text()) == written == {"kl": 0.25, "n": 3, "curve": [1.0, 2.0]}
 
 
-def test_write_metrics_without_a_path_writes_nothing(tmp_path):
-    assert write_metrics("", kl=1.0) == {"kl": 1.0}
+def test_write_metrics_without_a_path_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv(METRICS_DIR_VARIABLE, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert write_metrics("", notebook="01_x", kl=1.0) == {"notebook": "01_x", "kl": 1.0}
     assert list(tmp_path.iterdir()) == []
+
+
+def test_write_metrics_without_a_path_goes_to_the_folder_the_environment_names(tmp_path, monkeypatch):
+    monkeypatch.setenv(METRICS_DIR_VARIABLE, str(tmp_path / "suite"))
+    written = write_metrics("", notebook="01_x", kl=1.0)
+    assert json.loads((tmp_path / "suite" / "01_x.json").read_text()) == written
+    write_metrics(str(tmp_path / "own.json"), notebook="02_y", kl=2.0)   # a path given wins
+    assert sorted(p.name for p in (tmp_path / "suite").iterdir()) == ["01_x.json"]
 
 
 def test_write_metrics_refuses_objects():

@@ -3,9 +3,9 @@
 The README and the notebooks' markdown quote headline results of seed 0 and
 parameters of other notebooks. Each quote below is matched by a regular
 expression in the text that quotes it and compared with what the committed
-notebook prints (or, for parameters, with its parameters cell). nbval checks
-that the committed outputs are what the code produces (within the measured
-rounding tolerance); this test checks that the prose says the same.
+notebook prints (or, for parameters, with its parameters cell). The committed
+outputs are those of the committed code (tests/test_committed_runs.py); this
+test checks that the prose says the same.
 """
 
 import re
@@ -76,8 +76,8 @@ QUOTES = [
      "markdown:03_bayesian_flow", r"notebook 01 gives its flow ([\d,]+) epochs at a peak learning rate of\s+([\d.]+)",
      "parameters:01_normalizing_flows", r"epochs = (\d+)[\s\S]*?learning_rate = ([\d.]+)"),
     ("Bayesian flow: the spread of log q, low-data and central, and their ratio",
-     "markdown:03_bayesian_flow", r"differ by (\d\.\d\d) nats on average[\s\S]*?(\d+) times the (0\.\d+) nats",
-     "outputs:03_bayesian_flow", r"low-data region (\d\.\d\d) nats, (?=central region 0\.\d+ nats, ratio (\d+))"
+     "markdown:03_bayesian_flow", r"differ by (\d\.\d\d) nats on average[\s\S]*?([\d.]+) times the (0\.\d+) nats",
+     "outputs:03_bayesian_flow", r"low-data region (\d\.\d\d) nats, (?=central region 0\.\d+ nats, ratio ([\d.]+))"
                                 r"central region (0\.\d+) nats"),
     ("Bayesian flow: seed 0 of the seeds 0-4 table, N = 512",
      "markdown:03_bayesian_flow", r"\| 0 \|[^|]*\| (0\.\d+) / (0\.\d+) \(([−+]0\.\d+)\)",
