@@ -83,6 +83,11 @@ def break_notebook(path: Path, old: str, new: str) -> None:
     nbformat.write(nb, path)
 
 
+def _plain(text: str) -> str:
+    """``text`` without terminal colour codes (IPython's tracebacks carry them)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
 def _env():
     return dict(os.environ, JUPYTER_PREFER_ENV_PATH="1", FLOW_TUTORIALS_PROGRESS="0")
 
@@ -110,8 +115,17 @@ def run_variant(name: str, nbval: bool) -> bool:
             else:
                 executed = subprocess.run([sys.executable, "scripts/run_notebooks.py", "--update-committed", notebook],
                                           cwd=tree, capture_output=True, text=True, env=_env())
-                if executed.returncode != 0:   # a notebook that no longer runs is caught by nbval's execution
-                    caught_by, extra = [f"the notebook failed to execute: {executed.stderr.strip().splitlines()[-1:]}"], ""
+                raised = ""
+                if executed.returncode != 0:
+                    # A cell raised (nbval fails that cell). Re-execute as nbval does, every cell even after one
+                    # raised, so that the metrics the broken code writes are recorded and checked all the same.
+                    raised = " ".join(re.findall(r"\w+Error: [^\n]*", _plain(executed.stderr))[-1:]) or "an error"
+                    executed = subprocess.run(
+                        [sys.executable, "-c", "import sys; from pathlib import Path; sys.path.insert(0, 'scripts'); "
+                         f"import run_notebooks; run_notebooks.update_committed(Path({notebook!r}).resolve(), "
+                         "allow_errors=True)"], cwd=tree, capture_output=True, text=True, env=_env())
+                if executed.returncode != 0:
+                    caught_by, extra = [f"the notebook could not be executed: {_plain(executed.stderr)[-300:]}"], ""
                 else:
                     record = json.loads((tree / "tests" / "committed_runs.json").read_text())
                     caught_by = [message.split(": ", 1)[1]
@@ -122,6 +136,8 @@ def run_variant(name: str, nbval: bool) -> bool:
                     fingerprint = "fingerprint matches" if "test_committed_outputs_come_from_the_committed_code" \
                         not in done.stdout else "fingerprint FAILED too"
                     extra = f"; committed-run tests exit {done.returncode}, {fingerprint}"
+                    if raised:
+                        extra += f"; a cell raised {raised}, which nbval fails"
                     if done.returncode != 1:
                         caught_by = []
             seconds = time.perf_counter() - start

@@ -96,9 +96,12 @@ def run_one(notebook: Path, out_dir: Path, parameters: dict, tag: str) -> dict:
     return {"run": stem, "seconds": seconds, "metrics": metrics}
 
 
-def update_committed(notebook: Path) -> float:
+def update_committed(notebook: Path, allow_errors: bool = False) -> float:
     """Re-execute ``notebook`` in place at its default parameters, as nbval does, and record in
-    tests/committed_runs.json the fingerprint of the code that produced the outputs and the metrics it wrote."""
+    tests/committed_runs.json the fingerprint of the code that produced the outputs and the metrics it wrote.
+
+    ``allow_errors`` runs every cell even after one raised, as nbval does (scripts/broken_variants.py uses it: a
+    broken notebook whose own check raises still gets its metrics recorded)."""
     import tempfile
 
     import nbformat
@@ -113,7 +116,7 @@ def update_committed(notebook: Path) -> float:
         saved = os.environ.get(METRICS_DIR_VARIABLE)
         os.environ[METRICS_DIR_VARIABLE] = folder   # the kernel writes its metrics there
         try:
-            NotebookClient(nb, kernel_name="python3", timeout=1800, record_timing=False,
+            NotebookClient(nb, kernel_name="python3", timeout=1800, record_timing=False, allow_errors=allow_errors,
                            resources={"metadata": {"path": str(notebook.parent)}}).execute()
         finally:
             if saved is None:
