@@ -97,7 +97,26 @@ def store(notebook: Path, metrics: dict) -> None:
     """Record the fingerprint of ``notebook`` as it is now, with the metrics its execution wrote."""
     record = load_record()
     record[Path(notebook).stem] = dict(fingerprint(notebook), metrics=metrics)
-    RECORD_PATH.write_text(json.dumps(dict(sorted(record.items())), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    RECORD_PATH.write_text(dumps(record), encoding="utf-8")
+
+
+def dumps(record: dict) -> str:
+    """The record as JSON with one line per notebook's entry and per metric: short, and its diffs readable."""
+    lines = ["{"]
+    for i, (name, entry) in enumerate(sorted(record.items())):
+        lines.append(f" {json.dumps(name)}: {{")
+        items = sorted(entry.items())
+        for j, (key, value) in enumerate(items):
+            if key == "metrics":
+                lines.append('  "metrics": {')
+                metrics = sorted(value.items())
+                lines += [f"   {json.dumps(k)}: {json.dumps(v, sort_keys=True)}" + ("," if n < len(metrics) - 1 else "")
+                          for n, (k, v) in enumerate(metrics)]
+                lines.append("  }" + ("," if j < len(items) - 1 else ""))
+            else:
+                lines.append(f"  {json.dumps(key)}: {json.dumps(value, sort_keys=True)}" + ("," if j < len(items) - 1 else ""))
+        lines.append(" }" + ("," if i < len(record) - 1 else ""))
+    return "\n".join(lines + ["}"]) + "\n"
 
 
 def changes(notebook: Path, recorded: dict | None) -> list[str]:

@@ -6,6 +6,7 @@ metrics of that execution (``tests/committed_runs.json``, ``scripts/committed_ru
 kernel: they recompute the fingerprint, and check the recorded metrics against ``tests/expected_results.toml``.
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -67,8 +68,6 @@ def test_the_record_stores_what_the_notebook_imports(notebook):
 
 def test_a_changed_helper_or_cell_is_named(tmp_path, monkeypatch):
     """The fingerprint notices a change to a code cell and to an imported helper, and names it."""
-    import json
-
     helpers = tmp_path / "helpers"
     helpers.mkdir()
     (helpers / "__init__.py").write_text("")
@@ -97,3 +96,8 @@ def test_a_changed_helper_or_cell_is_named(tmp_path, monkeypatch):
     nb.write_text(json.dumps({"cells": cells}))
     assert committed_runs.changes(nb, recorded)[0] == "the code cells of 01_x.ipynb"
     assert committed_runs.changes(nb, None) == ["01_x.ipynb has no committed run in committed_runs.json"]
+
+
+def test_the_record_is_written_as_it_reads():
+    assert committed_runs.dumps(RECORD) == committed_runs.RECORD_PATH.read_text(encoding="utf-8")
+    assert json.loads(committed_runs.dumps(RECORD)) == RECORD
