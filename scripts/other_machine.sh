@@ -10,5 +10,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/ensure_env.sh"
 cd "$REPO"
 export TF_ENABLE_ONEDNN_OPTS=1 TF_NUM_INTRAOP_THREADS=1 OMP_NUM_THREADS=1
+# the metrics of these executions stay, to see how far the fits moved: scripts/check_results.py build/other-machine/*.json
+export FLOW_TUTORIALS_METRICS_DIR="$REPO/build/other-machine"
 if [ $# -eq 0 ]; then set -- notebooks/; fi
 "$VENV_PY" -m pytest "$@"
