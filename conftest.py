@@ -33,7 +33,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 # Where the notebooks nbval executes write their metrics (helpers.evaluation.write_metrics): a new folder per
 # session, made by the first process (pytest-xdist's workers inherit it), unless the caller names one.
-METRICS_DIR_VARIABLE = "FLOW_TUTORIALS_METRICS_DIR"
+from helpers.evaluation import METRICS_DIR_VARIABLE  # noqa: E402
+
 if not os.environ.get(METRICS_DIR_VARIABLE):
     os.environ[METRICS_DIR_VARIABLE] = tempfile.mkdtemp(prefix="flow-tutorials-metrics-")
 METRICS_DIR = Path(os.environ[METRICS_DIR_VARIABLE])

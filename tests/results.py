@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 EXPECTED_PATH = Path(__file__).resolve().parent / "expected_results.toml"
@@ -35,7 +35,6 @@ class Check:
     tolerance: float = math.nan
     why: str = ""
     check: str = ""
-    looked_up: dict = field(default_factory=dict, repr=False)
 
     @property
     def label(self) -> str:

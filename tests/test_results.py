@@ -15,6 +15,12 @@ def write(tmp_path, text):
     return path
 
 
+def one_claim(tmp_path, says, check):
+    """The single check of an expected-results file holding one claim of notebook 01_x."""
+    (only,) = results.load(write(tmp_path, f'["01_x"]\n[["01_x".claim]]\nsays = "{says}"\ncheck = "{check}"\n'))["01_x"]
+    return only
+
+
 def test_a_metric_holds_within_its_tolerance_and_fails_outside_it(tmp_path):
     checks = results.load(write(tmp_path, '''
 ["01_x"]
@@ -34,27 +40,16 @@ why = "seeds 0-4"
 
 
 def test_a_claim_is_the_inequality_it_says_and_shows_the_values_it_read(tmp_path):
-    checks = results.load(write(tmp_path, '''
-["01_x"]
-[["01_x".claim]]
-says = "the flow beats the Gaussian fivefold"
-check = "v('kl') < v('gaussian_kl') / 5 and all(v(k) > 0 for k in ('kl', 'gaussian_kl'))"
-'''))
-    (check,) = checks["01_x"]
+    check = one_claim(tmp_path, "the flow beats the Gaussian fivefold",
+                      "v('kl') < v('gaussian_kl') / 5 and all(v(k) > 0 for k in ('kl', 'gaussian_kl'))")
     assert results.evaluate(check, METRICS) == (True, results.evaluate(check, METRICS)[1])
     holds, message = results.evaluate(check, dict(METRICS, kl=0.5))
     assert not holds and "DOES NOT HOLD" in message and "kl = 0.5" in message
-    assert results.failures(checks["01_x"], dict(METRICS, kl=0.5)) == [message]
+    assert results.failures([check], dict(METRICS, kl=0.5)) == [message]
 
 
 def test_a_claim_that_cannot_be_evaluated_does_not_hold(tmp_path):
-    checks = results.load(write(tmp_path, '''
-["01_x"]
-[["01_x".claim]]
-says = "divides"
-check = "v('kl') / 0 > 1"
-'''))
-    holds, message = results.evaluate(checks["01_x"][0], METRICS)
+    holds, message = results.evaluate(one_claim(tmp_path, "divides", "v('kl') / 0 > 1"), METRICS)
     assert not holds and "ZeroDivisionError" in message
 
 
