@@ -10,7 +10,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .plotting import DATA_STYLE, SAMPLE_STYLE
+from .plotting import DATA_STYLE, SAMPLE_STYLE, figure_size
 
 #: One colour per model name, the same in every figure.
 MODEL_COLOURS = {"gaussian": "tab:gray", "heteroscedastic": "tab:green", "mdn": "tab:purple", "flow": "tab:orange"}
@@ -29,7 +29,7 @@ def plot_conditional_curves(y_grid, exact, models: dict, x_values, title="", axe
     """
     x_values = list(x_values)
     if axes is None:
-        fig, axes = plt.subplots(1, len(x_values), figsize=(2.6 * len(x_values), 2.4), sharey=True,
+        fig, axes = plt.subplots(1, len(x_values), figsize=figure_size(2.6 * len(x_values), 2.4), sharey=True,
                                  constrained_layout=True, squeeze=False)
         axes = axes[0]
     fig = axes[0].figure
@@ -53,7 +53,7 @@ def plot_slices_through_x(x_grid, y_grid, panels: dict, title="", axes=None, vma
     one colour scale (the exact one's maximum unless ``vmax`` is given).
     """
     if axes is None:
-        fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels), 2.6), sharey=True,
+        fig, axes = plt.subplots(1, len(panels), figsize=figure_size(3.3 * len(panels), 2.6), sharey=True,
                                  constrained_layout=True, squeeze=False)
         axes = axes[0]
     fig = axes[0].figure
@@ -85,7 +85,7 @@ def plot_samples_in_y(y_by_x: dict, samples_by_x: dict, limits, title="", axes=N
     """For a 2-D y: at each of a few x (keys), exact draws (blue) beside a model's samples (orange)."""
     keys = list(y_by_x)
     if axes is None:
-        fig, axes = plt.subplots(1, len(keys), figsize=(2.6 * len(keys), 2.6), sharex=True, sharey=True,
+        fig, axes = plt.subplots(1, len(keys), figsize=figure_size(2.6 * len(keys), 2.6), sharex=True, sharey=True,
                                  constrained_layout=True, squeeze=False)
         axes = axes[0]
     for ax, x in zip(axes, keys):

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Ellipse
 
-from .plotting import density_grid
+from .plotting import density_grid, figure_size
 
 
 def _density_and_bins(log_p, limits, resolution):
@@ -31,7 +31,7 @@ def plot_targets_and_samples(targets: dict, samples: dict, log_z: dict | None = 
     log_z = log_z or {}
     rows = list(targets)
     columns = ["exact density"] + list(next(iter(samples.values())))
-    fig, axes = plt.subplots(len(rows), len(columns), figsize=(panel_size * len(columns) + 0.8, panel_size * len(rows)),
+    fig, axes = plt.subplots(len(rows), len(columns), figsize=figure_size(panel_size * len(columns) + 0.8, panel_size * len(rows)),
                              constrained_layout=True, squeeze=False)
     for i, row in enumerate(rows):
         log_p, limits = targets[row]
@@ -110,7 +110,7 @@ def plot_marginals(panels: list, samples: dict, bins: int = 80):
     ``panels``: [(title, grid, exact density on the grid, column of the samples, (low, high))];
     ``samples``: {model: (n, d) array}.
     """
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.4), constrained_layout=True,
+    fig, axes = plt.subplots(1, len(panels), figsize=figure_size(5.2 * len(panels), 3.4), constrained_layout=True,
                              squeeze=False)
     for ax, (title, grid, density, column, (low, high)) in zip(axes[0], panels):
         edges = np.linspace(low, high, bins + 1)

@@ -15,6 +15,15 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 DATA_STYLE = dict(s=4, alpha=0.5, color="tab:blue", linewidths=0)
 SAMPLE_STYLE = dict(s=4, alpha=0.5, color="tab:orange", linewidths=0)
+#: inches: the widest figure shown at full size in a notebook column (900 px at the notebooks' 90 dpi), so its
+#: text is drawn at the point sizes asked for instead of being shrunk with the picture
+COLUMN_WIDTH = 10.0
+
+
+def figure_size(width: float, height: float) -> tuple[float, float]:
+    """``(width, height)`` in inches, scaled down together so that the width is at most ``COLUMN_WIDTH``."""
+    scale = min(1.0, COLUMN_WIDTH / width)
+    return width * scale, height * scale
 
 
 def density_grid(limits, resolution: int = 200):
@@ -85,7 +94,7 @@ def plot_density_comparison(log_q, log_p, extent, data=None, ratio_clip: float =
     ``±ratio_clip`` nats, only where the exact density holds the bulk of the
     mass (elsewhere both are tiny and the ratio says little).
     """
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), constrained_layout=True)
+    fig, axes = plt.subplots(1, 3, figsize=figure_size(13, 3.8), constrained_layout=True)
     vmax = _densities_on_one_scale(fig, axes[:2], (log_q, log_p), titles, extent)
     ratio = np.clip(log_q - log_p, -ratio_clip, ratio_clip)
     ratio = np.ma.masked_where(log_p < np.log(vmax) - 8.0, ratio)
@@ -235,7 +244,7 @@ def plot_density_rows(log_densities, extents, row_titles, column_titles, panel_s
     values are clipped.
     """
     nrows, ncols = len(log_densities), len(column_titles)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols + 0.8, panel_size * nrows),
+    fig, axes = plt.subplots(nrows, ncols, figsize=figure_size(panel_size * ncols + 0.8, panel_size * nrows),
                              constrained_layout=True, squeeze=False)
     for i, (row, extent) in enumerate(zip(log_densities, extents)):
         vmax = float(np.exp(row[0]).max())
@@ -273,7 +282,7 @@ def plot_learning_curves(curves: dict, labels: dict | None = None, ncols: int = 
     colours = {m: f"C{i % 10}" for i, m in enumerate(models)}
     nrows = -(-len(names) // ncols)
     ncols = min(ncols, len(names))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
+    fig, axes = plt.subplots(nrows, ncols, figsize=figure_size(panel_size[0] * ncols, panel_size[1] * nrows),
                              constrained_layout=True, squeeze=False)
     for ax, name in zip(axes.flat, names):
         values = [v for by_n in curves[name].values() for v in by_n.values() if np.isfinite(v) and v > 0]
@@ -346,7 +355,7 @@ def plot_spread_maps(spread_maps: dict, extent, low=None, central=None, data: di
         (below, above)]
 
     n = len(spread_maps)
-    fig, axes = plt.subplots(1, n, figsize=(panel_size * n + 1.2, panel_size * 0.95),
+    fig, axes = plt.subplots(1, n, figsize=figure_size(panel_size * n + 1.2, panel_size * 0.95),
                              constrained_layout=True, squeeze=False)
     norm = LogNorm(vmin, vmax)
     for ax, (title, spread) in zip(axes[0], zip(spread_maps, values)):

@@ -1,9 +1,16 @@
 """A progress bar for ProbFlow's ``model.fit``: epoch, training loss, and why a fit ended.
 
-It is plain-text ``tqdm`` on stderr, which a terminal and JupyterLab both
-redraw in place. Headless runs that produce or check committed outputs (the
+It is plain-text ``tqdm`` on stdout, which a terminal and JupyterLab both
+redraw in place (on stderr, JupyterLab would draw it as a pink warning block).
+It shows elapsed time and rate, never an estimate of the time left, which
+tqdm cannot make well in a fit's first second. A bar is at most ``WIDTH``
+characters wide, so it never wraps in a notebook column; why a fit ended is
+printed on a line of its own under the bar. Headless runs that produce or check committed outputs (the
 test suite, ``scripts/run_notebooks.py``) set ``FLOW_TUTORIALS_PROGRESS=0``,
 so no progress text reaches nbval's comparison or a committed notebook.
+
+``tracked`` wraps any other loop that takes more than a few seconds (several
+fits in a row, scoring many points), so no cell is silent for long.
 
 The bar's "train loss" is what ``model.fit`` minimises: ProbFlow's negative
 ELBO per training point of the last epoch, i.e. the mean negative
@@ -21,6 +28,8 @@ from probflow.callbacks import Callback
 from tqdm.std import tqdm
 
 ENV_SWITCH = "FLOW_TUTORIALS_PROGRESS"
+WIDTH = 96  # characters: fits the notebook column of JupyterLab and Jupyter at their default font
+BAR_FORMAT = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}{postfix}]"
 
 
 def progress_enabled() -> bool:
@@ -50,12 +59,12 @@ class FitProgress(Callback):
         self.epoch = 0
 
     def _file(self):
-        return self.file if self.file is not None else sys.stderr
+        return self.file if self.file is not None else sys.stdout
 
     def on_train_start(self) -> None:
         self.epoch = 0
-        self.bar = tqdm(total=self.epochs, desc=self.description, unit="epoch", mininterval=0.5,
-                        leave=True, disable=not self.enabled, file=self._file())
+        self.bar = tqdm(total=self.epochs, desc=self.description, unit="epoch", mininterval=0.5, ncols=WIDTH,
+                        bar_format=BAR_FORMAT, leave=True, disable=not self.enabled, file=self._file())
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
@@ -89,14 +98,28 @@ class FitProgress(Callback):
     def on_train_end(self) -> None:
         if self.bar is None or self.bar.disable:
             return
-        ending = self.ending()
-        if self.epoch < self.epochs:  # no estimate of the time left for epochs that will not run
-            self.bar.bar_format = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}, {rate_fmt}{postfix}]"
         if self.epoch > 0:
-            self.bar.set_postfix_str(self._status() + (f"; {ending}" if ending else ""), refresh=False)
-        elif ending:
-            self.bar.set_postfix_str(ending, refresh=False)
+            self.bar.set_postfix_str(self._status(), refresh=False)
         self.bar.close()
+        ending = self.ending()
+        if ending:  # on its own line: appended to the bar it would wrap mid-word in a notebook column
+            print(f"  {self.description}: {ending}", file=self._file())
         # tqdm writes the bar's final newline without flushing it. In Jupyter that newline would then
-        # travel alone, after whatever the cell prints next, as a separate, empty stderr output.
+        # travel alone, after whatever the cell prints next, as a separate, empty output.
         self._file().flush()
+
+
+def tracked(iterable, description: str, total: int | None = None, unit: str = "it", enabled: bool | None = None,
+            file=None):
+    """``iterable``, with a progress bar like ``FitProgress``'s while it is consumed (off when
+    ``FLOW_TUTORIALS_PROGRESS=0``). For loops of several fits, or of scoring, that take more than a few seconds."""
+    enabled = progress_enabled() if enabled is None else enabled
+    out = file if file is not None else sys.stdout
+    bar = tqdm(iterable, desc=description, total=total, unit=unit, mininterval=0.5, ncols=WIDTH,
+               bar_format=BAR_FORMAT, leave=True, disable=not enabled, file=out)
+    try:
+        yield from bar
+    finally:
+        bar.close()
+        if enabled:
+            out.flush()

@@ -72,3 +72,13 @@ def require_finite_points(name: str, x, dim: int = 2) -> np.ndarray:
             f"{name} has {int(bad.sum())} row(s) with NaN or infinite values (first: row {first})"
         )
     return arr
+
+
+def require_names(name: str, value, allowed, what: str = "names") -> list:
+    """A non-empty list (or tuple) whose items are all in ``allowed``, returned as a list without repeats, in
+    order. ``what`` names the items in the message (``datasets must be a non-empty list of names from [...]``)."""
+    allowed = list(allowed)
+    if (not isinstance(value, (list, tuple)) or not value
+            or any(not isinstance(v, str) or v not in allowed for v in value)):
+        raise ParameterError(f"{name} must be a non-empty list of {what} from {allowed}, got {value!r}")
+    return list(dict.fromkeys(value))

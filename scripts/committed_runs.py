@@ -94,10 +94,17 @@ def load_record() -> dict:
 
 
 def store(notebook: Path, metrics: dict) -> None:
-    """Record the fingerprint of ``notebook`` as it is now, with the metrics its execution wrote."""
-    record = load_record()
-    record[Path(notebook).stem] = dict(fingerprint(notebook), metrics=metrics)
-    RECORD_PATH.write_text(dumps(record), encoding="utf-8")
+    """Record the fingerprint of ``notebook`` as it is now, with the metrics its execution wrote.
+
+    Several notebooks may be re-executed at once (one ``--update-committed`` run each): the record is read,
+    changed and written under an exclusive lock, so no run's entry is lost to another's."""
+    import fcntl
+
+    with open(RECORD_PATH.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        record = load_record()
+        record[Path(notebook).stem] = dict(fingerprint(notebook), metrics=metrics)
+        RECORD_PATH.write_text(dumps(record), encoding="utf-8")
 
 
 def dumps(record: dict) -> str:

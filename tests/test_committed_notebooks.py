@@ -90,3 +90,32 @@ def test_renders_to_html_with_every_figure_math_and_image(notebook):
                 assert (path.parent / target).is_file(), f"{path.name}: missing image {target}"
     assert body.count("$$") >= 2 * sum(len(re.findall(r"\$\$(.+?)\$\$", c.source, flags=re.S))
                                        for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_opens_unmodified_with_the_kernel_the_package_installs(notebook):
+    # JupyterLab marks a notebook modified when its kernelspec is not the kernel it starts
+    path, nb = notebook
+    installed = re.search(r'--name (\S+) --display-name "([^"]+)"',
+                          (NOTEBOOK_DIR.parent / "scripts" / "ensure_env.sh").read_text())
+    assert nb.metadata.get("kernelspec") == {"display_name": installed.group(2), "language": "python",
+                                             "name": installed.group(1)}, f"{path.name}: kernelspec"
+
+
+#: pixels: JupyterLab's notebook column on a 1280-px-wide screen; a wider PNG is shrunk, and its text with it
+COLUMN_PIXELS = 1000
+
+
+def test_figures_fit_the_notebook_column(notebook):
+    import base64
+    import struct
+
+    path, nb = notebook
+    wide = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if png:
+                width = struct.unpack(">I", base64.b64decode(png)[16:20])[0]  # the PNG header's IHDR width
+                if width > COLUMN_PIXELS:
+                    wide.append(f"cell {i}: {width} px")
+    assert not wide, f"{path.name}: figures wider than {COLUMN_PIXELS} px (helpers.plotting.figure_size): {wide}"

@@ -218,3 +218,10 @@ def test_learning_curves_fit_the_column_with_readable_text():
     for ax in fig.axes:
         assert _pixels(ax.title.get_fontsize()) >= 10
         assert _pixels(ax.xaxis.label.get_fontsize()) >= 10
+
+
+def test_figure_size_caps_the_width_at_the_notebook_column_and_keeps_the_shape():
+    from helpers.plotting import COLUMN_WIDTH, figure_size
+    assert figure_size(8.0, 3.0) == (8.0, 3.0)
+    w, h = figure_size(13.0, 3.9)
+    assert w == COLUMN_WIDTH and abs(h / w - 3.9 / 13.0) < 1e-12

@@ -11,7 +11,7 @@ quiet_tensorflow()
 import probflow as pf  # noqa: E402
 import tensorflow_probability as tfp  # noqa: E402
 
-from helpers.progress import FitProgress, progress_enabled  # noqa: E402
+from helpers.progress import WIDTH, FitProgress, progress_enabled, tracked  # noqa: E402
 from helpers.training import EarlyStopping  # noqa: E402
 
 X = np.ones((16, 2), np.float32)
@@ -36,8 +36,13 @@ class RecordingFile(io.StringIO):
 
 
 def final_line(text: str) -> str:
-    """What a terminal or JupyterLab shows once the bar is closed: the last redraw."""
-    return text.rstrip("\n").split("\r")[-1]
+    """What a terminal or JupyterLab shows once the bar is closed: the bar's last redraw, then the line under it
+    that says why the fit ended (if it needs saying)."""
+    return " ".join(line.split("\r")[-1] for line in text.rstrip("\n").split("\n"))
+
+
+def shown_lines(text: str) -> list[str]:
+    return [line.split("\r")[-1] for line in text.rstrip("\n").split("\n")]
 
 
 def fit(epochs, callbacks):
@@ -85,6 +90,29 @@ def test_early_stopped_bar_says_where_and_why_it_stopped(progress_first):
             in line)
     assert "<" not in line  # no estimate of the time left
     assert "train loss " in line and "validation NLL 3.700" in line  # the last evaluation, at epoch 5
+    bar, ending = shown_lines(out.getvalue())
+    assert "5/10" in bar and ending.startswith("  flow: stopped early")  # the reason on a line of its own
+
+
+def test_no_line_is_wider_than_a_notebook_column_and_nothing_goes_to_stderr(capsys):
+    stopper = _stopper(WORSE_AFTER_EPOCH_2)
+    fit(10, [stopper, FitProgress(10, description="RealNVP on checkerboard, stage 2", enabled=True,
+                                  stopper=stopper)])
+    captured = capsys.readouterr()
+    assert captured.err == ""  # JupyterLab draws stderr as a pink warning block
+    bar = shown_lines(captured.out)[0]
+    assert "5/10" in bar and len(bar) <= WIDTH
+    assert "<" not in bar and "?" not in bar
+
+
+def test_tracked_loop_yields_everything_and_shows_progress_on_stdout():
+    out = RecordingFile()
+    assert list(tracked(range(5), "scoring", enabled=True, file=out)) == [0, 1, 2, 3, 4]
+    assert "scoring" in out.getvalue() and "5/5" in shown_lines(out.getvalue())[-1]
+    assert out.flushed == len(out.getvalue())
+    silent = RecordingFile()
+    assert list(tracked(iter("ab"), "x", enabled=False, file=silent)) == ["a", "b"]
+    assert silent.getvalue() == ""
 
 
 def test_early_stopped_bar_without_restored_weights_says_which_weights_are_kept():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from helpers.validation import (ParameterError, require_bool, require_finite_points, require_float, require_int,
-                                require_positive)
+                                require_names, require_positive)
 
 
 @pytest.mark.parametrize("value, expected", [(3, 3), (1e4, 10000), (200.0, 200), (np.int64(5), 5)])
@@ -69,3 +69,13 @@ def test_require_bool_refuses_everything_else(value):
     with pytest.raises(ParameterError) as err:
         require_bool("mix_coordinates", value)
     assert str(err.value) == f"mix_coordinates must be True or False, got {value!r}"
+
+
+def test_require_names_drops_repeats_and_keeps_order():
+    assert require_names("flows", ("maf", "nsf", "maf"), ["realnvp", "maf", "nsf"]) == ["maf", "nsf"]
+
+
+@pytest.mark.parametrize("value", [[], "maf", ["maf", "glow"], [1], None])
+def test_require_names_says_what_is_allowed(value):
+    with pytest.raises(ParameterError, match=r"^flows must be a non-empty list of names from \['realnvp', 'maf'\], got "):
+        require_names("flows", value, ["realnvp", "maf"])
