@@ -93,7 +93,40 @@ def run_one(notebook: Path, out_dir: Path, parameters: dict, tag: str) -> dict:
         raise SystemExit(1)
     seconds = time.perf_counter() - start
     metrics = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    if metrics:  # how this run was made, for docs/results.md (scripts/results_page.py)
+        metrics["run"] = run_record(notebook, seconds)
+        metrics_path.write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n")
     return {"run": stem, "seconds": seconds, "metrics": metrics}
+
+
+def machine() -> str:
+    """The CPU model, its core count, and whether it has AVX-512 (which changes TensorFlow's float rounding)."""
+    model, avx512 = "unknown CPU", False
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")),
+                     model)
+        avx512 = "avx512f" in text
+    except OSError:
+        pass
+    return f"{os.cpu_count()}-core {model}" + (" with AVX-512" if avx512 else " without AVX-512")
+
+
+def run_record(notebook: Path, seconds: float) -> dict:
+    """Date, machine, load, seconds and the commit (and whether the notebook or helpers differed from it)."""
+    import datetime
+    import subprocess
+
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+    changed = git("status", "--porcelain", "--", str(notebook.relative_to(REPO)) if notebook.is_relative_to(REPO)
+                  else str(notebook), "helpers")
+    return {"date": datetime.date.today().isoformat(), "machine": machine(), "seconds": round(seconds, 1),
+            "load_average": round(os.getloadavg()[0], 2), "commit": git("rev-parse", "--short", "HEAD"),
+            "uncommitted_changes": bool(changed)}
 
 
 def update_committed(notebook: Path, allow_errors: bool = False) -> float:
