@@ -68,6 +68,18 @@ def _failing_cell_source(path: Path) -> str:
     return "(source unavailable)"
 
 
+def ipc_kernel_manager():
+    """A kernel manager whose kernels talk over local sockets (IPC) instead of TCP. ipykernel warns, once per
+    kernel, that TCP without encryption can be eavesdropped on; over IPC there is nothing to warn about."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+    return IPCKernelManager
+
+
 def run_one(notebook: Path, out_dir: Path, parameters: dict, tag: str) -> dict:
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -82,7 +94,7 @@ def run_one(notebook: Path, out_dir: Path, parameters: dict, tag: str) -> dict:
     try:
         papermill.execute_notebook(str(notebook), str(output), parameters=params,
                                    cwd=str(notebook.parent), progress_bar=False, log_output=False,
-                                   kernel_name="python3")
+                                   kernel_name="python3", kernel_manager_class=ipc_kernel_manager())
     except PapermillExecutionError as err:
         seconds = time.perf_counter() - start
         source = _failing_cell_source(output)
@@ -149,7 +161,8 @@ def update_committed(notebook: Path, allow_errors: bool = False) -> float:
         saved = os.environ.get(METRICS_DIR_VARIABLE)
         os.environ[METRICS_DIR_VARIABLE] = folder   # the kernel writes its metrics there
         try:
-            NotebookClient(nb, kernel_name="python3", timeout=1800, record_timing=False, allow_errors=allow_errors,
+            NotebookClient(nb, kernel_name="python3", kernel_manager_class=ipc_kernel_manager(), timeout=1800,
+                           record_timing=False, allow_errors=allow_errors,
                            resources={"metadata": {"path": str(notebook.parent)}}).execute()
         finally:
             if saved is None:
