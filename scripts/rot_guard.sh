@@ -8,7 +8,7 @@
 # round an exact cell's last digit differently); the results checks of
 # tests/expected_results.toml and the unit tests decide, and the report names
 # each failed metric, claim, cell or test. It records the result in
-# build/rot-guard/report.md and in the README's "Rot guard" section, to commit.
+# build/rot-guard/report.md and in the "rot guard" section of docs/testing.md, to commit.
 # CI never runs this (CI stays on the pinned set): a new upstream release can
 # break this command, never CI. Extra arguments go to pytest.
 set -uo pipefail
@@ -63,8 +63,8 @@ report="Last run: $(date -u +%Y-%m-%d), result **$result** (pytest exit status $
 } > "$OUT/report.md"
 cat "$OUT/report.md"
 
-# Replace the README's record between the markers.
-"$PY" - "$REPO/README.md" "$OUT/report.md" <<'PY'
+# Replace the record between the markers in docs/testing.md.
+"$PY" - "$REPO/docs/testing.md" "$OUT/report.md" <<'PY'
 import re, sys
 readme, report = sys.argv[1], open(sys.argv[2]).read().strip()
 text = open(readme).read()
@@ -72,8 +72,8 @@ new, n = re.subn(r"(<!-- rot-guard:start -->\n).*?(\n<!-- rot-guard:end -->)",
                  lambda m: m.group(1) + report + m.group(2), text, flags=re.S)
 if n == 1:
     open(readme, "w").write(new)
-    print("README.md: rot-guard record updated")
+    print("docs/testing.md: rot-guard record updated")
 else:
-    print("README.md has no rot-guard markers; record left in build/rot-guard/report.md")
+    print("docs/testing.md has no rot-guard markers; record left in build/rot-guard/report.md")
 PY
 exit "$status"
