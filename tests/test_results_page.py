@@ -1,4 +1,5 @@
-"""docs/results.md is what the committed runs' metrics JSON says (scripts/results_page.py), and each run is sound."""
+"""What docs/ shows comes from the committed runs: docs/results.md from their metrics JSON (scripts/results_page.py),
+each run in docs/runs/ is sound, and the README's picture is notebook 01's committed figure."""
 
 import json
 import re
@@ -34,3 +35,9 @@ def test_each_run_is_a_notebook_at_its_default_parameters_and_says_how_it_was_ma
                   ("n_train", "n_test", "epochs", "max_epochs", "learning_rate", "n_layers", "n_hidden", "sizes",
                    "datasets", "flows", "models", "batch_size", "patience")}
     assert {k: metrics.get(k) for k in parameters} == {k: committed[k] for k in parameters}, "other parameters"
+
+
+def test_the_readme_picture_is_notebook_01s_committed_figure():
+    status = subprocess.run([sys.executable, str(REPO / "scripts" / "readme_figure.py"), "--check"],
+                            capture_output=True, text=True)
+    assert status.returncode == 0, status.stderr
