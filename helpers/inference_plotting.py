@@ -70,7 +70,7 @@ def plot_kl_directions(log_p, limits, gaussians: dict, resolution: int = 200, ax
     ``gaussians``: {label: (mean, covariance)}, e.g. the forward-KL and the reverse-KL Gaussian.
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.6, 4.2), constrained_layout=True)
+        _, ax = plt.subplots(figsize=(4.6, 4.6), constrained_layout=True)
     density, extent = _density_and_bins(log_p, limits, resolution)
     ax.imshow(density, origin="lower", extent=extent, aspect="auto", cmap="Greys")
     colours = ["tab:orange", "tab:cyan", "tab:red", "tab:green"]
@@ -81,14 +81,14 @@ def plot_kl_directions(log_p, limits, gaussians: dict, resolution: int = 200, ax
     ax.set_ylim(*limits[1])
     ax.set_xlabel("$z_0$")
     ax.set_ylabel("$z_1$")
-    ax.legend(loc="upper right", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, fontsize="small")  # below: off the target
     return ax.figure
 
 
 def plot_mode_masses(masses: dict, exact: float, floor: float | None = None, ax=None):
     """Bar chart: the share of each model's samples near each of the ring's modes, against the exact share."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(8, 3.2), constrained_layout=True)
+        _, ax = plt.subplots(figsize=(9.5, 3.2), constrained_layout=True)
     names = list(masses)
     n_modes = len(next(iter(masses.values())))
     width = 0.8 / len(names)
@@ -100,7 +100,7 @@ def plot_mode_masses(masses: dict, exact: float, floor: float | None = None, ax=
     ax.set_xticks(np.arange(n_modes))
     ax.set_xticklabels([f"mode {k}" for k in range(n_modes)])
     ax.set_ylabel("share of q's samples\nwithin 3 sd of the mode")
-    ax.legend(fontsize="small", ncol=3)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, never over one
     return ax.figure
 
 
@@ -120,5 +120,5 @@ def plot_marginals(panels: list, samples: dict, bins: int = 80):
         ax.set_xlim(low, high)
         ax.set_title(title)
         ax.set_yticks([])
-    axes[0, 0].legend(fontsize="small")
+    axes[0, 0].legend(fontsize="small", loc="upper left")  # log tau's left-skewed marginal leaves that corner empty
     return fig
