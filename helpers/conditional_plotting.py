@@ -22,14 +22,15 @@ def _colour(name, k):
 
 
 def plot_conditional_curves(y_grid, exact, models: dict, x_values, title="", axes=None, labels=None):
-    """Densities p(y | x) of a 1-D y at several fixed x: the exact one (thick grey) and each model's.
+    """Densities p(y | x) of a 1-D y at several fixed x: the exact one (thick grey) and each model's, with one
+    legend below the panels.
 
     ``exact`` has shape ``(len(x_values), len(y_grid))`` and holds log-densities, as does
     each value of ``models`` (name -> array); ``labels`` maps names to legend labels.
     """
     x_values = list(x_values)
     if axes is None:
-        fig, axes = plt.subplots(1, len(x_values), figsize=figure_size(2.6 * len(x_values), 2.4), sharey=True,
+        fig, axes = plt.subplots(1, len(x_values), figsize=figure_size(2.6 * len(x_values), 3.0), sharey=True,
                                  constrained_layout=True, squeeze=False)
         axes = axes[0]
     fig = axes[0].figure
@@ -41,8 +42,19 @@ def plot_conditional_curves(y_grid, exact, models: dict, x_values, title="", axe
         ax.set_title(f"{title}x = {x:g}", fontsize="small")
         ax.set_xlabel("y")
     axes[0].set_ylabel("p(y | x)")
-    axes[-1].legend(fontsize="x-small", loc="upper right")
+    legend_below(fig, axes[0])
     return fig
+
+
+def legend_below(fig, ax, **kwargs):
+    """One legend for the whole figure, below its panels (never over data), from the entries of ``ax``.
+
+    The figure needs a layout engine (``constrained_layout=True``) to make room for it.
+    """
+    handles, names = ax.get_legend_handles_labels()
+    options = dict(loc="outside lower center", ncol=len(names), fontsize="small", frameon=False)
+    options.update(kwargs)
+    return fig.legend(handles, names, **options)
 
 
 def plot_slices_through_x(x_grid, y_grid, panels: dict, title="", axes=None, vmax=None):
@@ -73,8 +85,8 @@ def plot_samples_over_pairs(x, y, x_new, samples, title="", ax=None, limits=None
     """Training pairs (blue) and a model's predictive samples at new inputs (orange), for a 1-D y."""
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 3))
-    ax.scatter(np.ravel(x), y, label="data", **DATA_STYLE)
-    ax.scatter(np.ravel(x_new), np.ravel(samples), label="samples", **SAMPLE_STYLE)
+    ax.scatter(np.ravel(x), y, label="training pairs", **DATA_STYLE)
+    ax.scatter(np.ravel(x_new), np.ravel(samples), label="predictive samples", **SAMPLE_STYLE)
     ax.set(xlabel="x", ylabel="y", title=title)
     if limits is not None:
         ax.set_ylim(*limits)
@@ -82,7 +94,7 @@ def plot_samples_over_pairs(x, y, x_new, samples, title="", ax=None, limits=None
 
 
 def plot_samples_in_y(y_by_x: dict, samples_by_x: dict, limits, title="", axes=None):
-    """For a 2-D y: at each of a few x (keys), exact draws (blue) beside a model's samples (orange)."""
+    """For a 2-D y: at each of a few x (keys), exact draws (blue) beside a model's samples (orange); legend below."""
     keys = list(y_by_x)
     if axes is None:
         fig, axes = plt.subplots(1, len(keys), figsize=figure_size(2.6 * len(keys), 2.6), sharex=True, sharey=True,
@@ -94,8 +106,39 @@ def plot_samples_in_y(y_by_x: dict, samples_by_x: dict, limits, title="", axes=N
         ax.set(xlim=limits[0], ylim=limits[1], xlabel="$y_0$", title=f"{title}x = {x:g}")
         ax.title.set_fontsize("small")
     axes[0].set_ylabel("$y_1$")
-    axes[0].legend(fontsize="x-small", markerscale=3, loc="upper left")
+    legend_below(axes[0].figure, axes[0], markerscale=4)
     return axes[0].figure
+
+
+def plot_density_columns(log_densities, extent, row_titles, column_titles, panel_size: float = 1.9):
+    """A grid of 2-D densities: one row per model, one column per x, **one colour scale per column**.
+
+    ``log_densities[i][j]`` is the log-density of row ``i`` at column ``j`` on one grid (drawn over
+    ``extent``). Each column's scale runs from 0 to the largest density of any of its panels, so no panel is
+    clipped, and the panels of one x (the exact density and each model's) are directly comparable; its colour
+    bar is under the column.
+    """
+    nrows, ncols = len(log_densities), len(column_titles)
+    fig, axes = plt.subplots(nrows, ncols, figsize=figure_size(panel_size * ncols, panel_size * nrows + 0.6),
+                             constrained_layout=True, squeeze=False)
+    densities = [[np.exp(np.asarray(log_d)) for log_d in row] for row in log_densities]
+    for j in range(ncols):
+        vmax = max(float(row[j].max()) for row in densities)
+        for i, row in enumerate(densities):
+            ax = axes[i, j]
+            image = ax.imshow(row[j], origin="lower", extent=extent, aspect="auto", vmin=0.0, vmax=vmax,
+                              cmap="viridis")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i == 0:
+                ax.set_title(column_titles[j], fontsize="medium")
+            if j == 0:
+                ax.set_ylabel(row_titles[i], fontsize="small")
+        bar = fig.colorbar(image, ax=axes[:, j], orientation="horizontal", shrink=0.9, pad=0.02, aspect=15)
+        bar.ax.tick_params(labelsize="x-small")
+        bar.locator = plt.MaxNLocator(3)
+        bar.update_ticks()
+    return fig
 
 
 def plot_coverage_curves(curves: dict, title="", ax=None, labels=None):

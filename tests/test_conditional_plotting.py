@@ -25,6 +25,8 @@ def test_conditional_curves_one_panel_per_x_with_exact_and_each_model():
     assert len(axes) == 2
     assert [line.get_label() for line in axes[1].get_lines()] == ["exact", "F", "mdn"]
     np.testing.assert_allclose(axes[1].get_lines()[0].get_ydata(), np.exp(exact[1]))
+    assert not any(ax.get_legend() for ax in axes)   # no legend over the curves: one for the figure, below them
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["exact", "F", "mdn"]
 
 
 def test_slices_share_one_colour_scale():
@@ -52,6 +54,22 @@ def test_samples_in_y_one_panel_per_x():
     draws = {x: rng.standard_normal((30, 2)) for x in (-1.0, 1.0)}
     fig = cplot.plot_samples_in_y(draws, draws, ((-3, 3), (-3, 3)))
     assert len(fig.axes) == 2 and fig.axes[0].get_xlim() == (-3, 3)
+    assert not any(ax.get_legend() for ax in fig.axes) and len(fig.legends) == 1
+
+
+def test_density_columns_one_colour_scale_per_column_and_no_panel_clipped():
+    rng = np.random.default_rng(2)
+    rows = [[rng.normal(size=(6, 6)) + shift for shift in (0.0, 1.0, -1.0)] for _ in range(3)]
+    rows[2][1] = rows[2][1] + 3.0   # one model much denser than the others at the second x
+    fig = cplot.plot_density_columns(rows, (0, 1, 0, 1), ["exact", "a", "b"], ["x = -1", "x = 0", "x = 1"])
+    grid = np.array(fig.axes[:9]).reshape(3, 3)
+    for j in range(3):
+        tops = {grid[i, j].get_images()[0].get_clim() for i in range(3)}
+        assert len(tops) == 1   # one scale per column
+        (low, top), = tops
+        assert low == 0.0 and top == pytest.approx(max(np.exp(rows[i][j]).max() for i in range(3)))
+    assert len(fig.axes) == 9 + 3   # one colour bar per column
+    assert fig.get_size_inches()[0] <= 10.0
 
 
 def test_conditional_flow_diagram_has_a_box_per_stage_and_network():
