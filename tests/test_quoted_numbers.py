@@ -73,6 +73,12 @@ QUOTES = [
      "markdown:03_bayesian_flow", r"differ by (\d\.\d\d) nats on average[\s\S]*?([\d.]+) times the (0\.\d+) nats",
      "outputs:03_bayesian_flow", r"low-data region (\d\.\d\d) nats, (?=central region 0\.\d+ nats, ratio ([\d.]+))"
                                 r"central region (0\.\d+) nats"),
+    ("Bayesian flow: the spread ratio under the untrained posterior (the control)",
+     "markdown:03_bayesian_flow", r"Its ratio is (\d+\.\d), as large",
+     "outputs:03_bayesian_flow", r"untrained posterior \(sd [\d.]+ on every weight\):[^\n]*ratio ([\d.]+)"),
+    ("core: the sharp- and rounded-corner fits' corners off the data, seed 0",
+     "markdown:01_normalizing_flows", r"At seed 0, (\d+) of the 14 corners of the sharp-corner fit[\s\S]*?against (\d+) of 14",
+     "outputs:01_normalizing_flows", r"(?=[\s\S]*?sharp corners, fitted: (\d+) of 14)rounded corners, fitted: (\d+) of 14"),
     ("Bayesian flow: seed 0 of the seeds 0-4 table, N = 512",
      "markdown:03_bayesian_flow", r"\| 0 \|[^|]*\| (0\.\d+) / (0\.\d+) \(([−+]0\.\d+)\)",
      "outputs:03_bayesian_flow", r"\n +512 \| +(0\.\d+) \| +0\.\d+ \| +(0\.\d+) \| +([-+]0\.\d+) \|"),
