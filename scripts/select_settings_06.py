@@ -6,7 +6,7 @@ matter most (8,192 points of the ring and the checkerboard, where notebook 02's 
 default), writes its metrics JSON, and this script prints, per candidate, data set
 and size, the mean best validation NLL of every flow (what the settings were chosen by: the lowest, averaged
 over flows and data sets at the largest size), with the mean fit seconds, and, for reference only, the mean
-held-out KL on those development seeds.
+held-out KL on those development seeds, and the KDE's validation NLL on the same splits.
 
     .venv/bin/python scripts/select_settings_06.py                       # every candidate below
     .venv/bin/python scripts/select_settings_06.py --only base patient --seeds 100 101 --sizes 1024 8192
@@ -77,6 +77,8 @@ def main(argv=None) -> int:
                     print(f"{name:<13} {data_name:<13} {n:>5} {flow:<8} {val:>14.4f} {kl:>12.4f} {secs:>6.1f}")
                     if n == largest:
                         summary.setdefault(name, []).append(val)
+                kde = sum(r["results"][data_name]["kde"][n]["val_nll"] for r in runs) / len(runs)
+                print(f"{name:<13} {data_name:<13} {n:>5} {'KDE':<8} {kde:>14.4f}   (the same splits; for reference)")
     print("\nmean validation NLL over flows and data sets at the largest size (lower is better):")
     for name, values in summary.items():
         print(f"  {name:<13} {sum(values) / len(values):.4f}")
