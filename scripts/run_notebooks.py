@@ -70,13 +70,20 @@ def _failing_cell_source(path: Path) -> str:
 
 def ipc_kernel_manager():
     """A kernel manager whose kernels talk over local sockets (IPC) instead of TCP. ipykernel warns, once per
-    kernel, that TCP without encryption can be eavesdropped on; over IPC there is nothing to warn about."""
+    kernel, that TCP without encryption can be eavesdropped on; over IPC there is nothing to warn about.
+
+    The sockets get an absolute path in a folder of their own: a relative one would be resolved in the kernel's
+    working directory (the notebook's) by the kernel and in the caller's by the client, which then never connects,
+    and concurrent runs would share the names."""
+    import tempfile
+
     from jupyter_client.manager import AsyncKernelManager
 
     class IPCKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
             self.transport = "ipc"
+            self.ip = str(Path(tempfile.mkdtemp(prefix="flow-tutorials-kernel-")) / "kernel")
     return IPCKernelManager
 
 
