@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers.notebook_code import definitions
 from helpers.validation import ParameterError
 from papermill_runs import check_parameters
 
@@ -38,16 +39,10 @@ def test_bad_parameters_stop_with_one_clear_message(name, value, message):
 # --- the notebook's own model code, outside the notebook ---------------------------------------------------------
 
 def notebook_namespace(**parameters):
-    """Run the notebook's setup, parameters (and their checks), model and flow cells (not the data or fits) in a
-    fresh namespace."""
-    import nbformat
-
-    namespace = check_parameters(NOTEBOOK, **parameters)
-    cells = [c for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
-    for cell in cells:
-        if cell.source.startswith(("def weight(", "class MDN(", "def spline(")):
-            exec(cell.source.replace("plt.show()", "plt.close('all')"), namespace)
-    return namespace
+    """The notebook's definitions (imports, functions, classes; no data, fits or figures) with ``parameters``
+    replacing its defaults, after the notebook's own checks have accepted them."""
+    check_parameters(NOTEBOOK, **parameters)
+    return definitions(NOTEBOOK, parameters)
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +95,13 @@ def test_a_randomly_initialised_conditional_flow_integrates_to_one_over_y(ns, ns
         assert mass_over_y(model, x, y_dim) == pytest.approx(1.0, abs=2e-3), x
 
 
+def raw_numbers(lower):
+    """The three numbers that scale_tril maps to the 2 x 2 lower-triangular ``lower``: FillTriangular's order
+    (row-major from the last row: l11, l10, l00) with each diagonal entry through the inverse of ``positive``."""
+    inverse_positive = lambda d: np.log(np.expm1(d - 1e-3)) - 0.5413
+    return np.array([inverse_positive(lower[1, 1]), lower[1, 0], inverse_positive(lower[0, 0])], "float32")
+
+
 def test_the_2d_flows_last_layer_is_l_times_u_and_can_turn_the_axes(ns):
     """ConditionalFlow.linear: y = shift + L U z, log|det| = log l00 + log l11; a rotation is such a product."""
     tf = ns["tf"]
@@ -107,7 +109,7 @@ def test_the_2d_flows_last_layer_is_l_times_u_and_can_turn_the_axes(ns):
     rng = np.random.default_rng(0)
     out = rng.normal(size=(4, 6)).astype("float32")
     bijector = model.linear(tf.constant(out))
-    lower = ns["TRIL"](out[:, 2:5]).numpy()
+    lower = ns["scale_tril"](out[:, 2:5]).numpy()
     upper = np.stack([np.eye(2, dtype="float32")] * 4)
     upper[:, 0, 1] = out[:, 5]
     z = rng.normal(size=(4, 2)).astype("float32")
@@ -118,7 +120,8 @@ def test_the_2d_flows_last_layer_is_l_times_u_and_can_turn_the_axes(ns):
                                np.log(lower[:, 0, 0]) + np.log(lower[:, 1, 1]), rtol=1e-5)
     # the rotation by 0.8 rad (the banana's turn at |x| = 2) is L U with l00 = cos, l10 = sin, l11 = 1 / cos, u = -tan
     c, s = np.cos(0.8), np.sin(0.8)
-    raw_lower = ns["TRIL"].inverse(np.array([[[c, 0.0], [s, 1 / c]]], "float32")).numpy()   # the numbers giving L
+    raw_lower = raw_numbers(np.array([[c, 0.0], [s, 1 / c]]))[None]   # the numbers giving L
+    np.testing.assert_allclose(ns["scale_tril"](raw_lower).numpy()[0], [[c, 0.0], [s, 1 / c]], rtol=1e-5, atol=1e-6)
     rotation = model.linear(tf.constant(np.concatenate([[[0.0, 0.0]], raw_lower, [[-s / c]]], 1).astype("float32")))
     np.testing.assert_allclose(rotation.forward(np.eye(2, dtype="float32")[:, None, :]).numpy()[:, 0],
                                np.array([[c, s], [-s, c]]), atol=1e-4)   # rows: images of e0 and e1
