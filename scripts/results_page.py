@@ -94,7 +94,7 @@ NOTEBOOKS = {
                            "points; notebook 01's TensorFlow flow fitted in the same run", [
         ("flow of torch.distributions transforms (PyTorch backend)", "kl", 3),
         ("notebook 01's flow of TFP bijectors, same run", "tf_kl", 3),
-        ("largest |log q_torch − log q_tf| at the same weights, nats", "cross_backend_max_abs_diff", 6),
+        ("largest difference of log q between the backends at the same weights, nats", "cross_backend_max_abs_diff", 6),
         ("PyTorch fit, seconds", "fit_seconds", 1),
         ("TensorFlow fit, seconds", "tf_fit_seconds", 1),
     ]),
