@@ -71,6 +71,10 @@ VARIANTS = {
     "curve-tenth": (
         "notebooks/06_learning_curve.ipynb", "max_steps = 4000 ", "max_steps = 400 ",
         "the learning curve's flows get a tenth of their steps per stage"),
+    "torch-chain-reversed": (
+        "notebooks/09_pytorch_backend.ipynb", "TransformedDistribution(self.base, self.transforms())",
+        "TransformedDistribution(self.base, self.transforms()[::-1])",
+        "notebook 09's PyTorch flow applies its transforms in reverse order (the porting trap of tfb.Chain's order)"),
 }
 
 

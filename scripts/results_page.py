@@ -90,6 +90,14 @@ NOTEBOOKS = {
         ("funnel: flow", "best_flows/funnel/kl", 3),
         ("funnel: KDE", "best_flows/funnel/kde_kl", 3),
     ]),
+    "09_pytorch_backend": ("09 · the same flow in PyTorch", "held-out KL(p‖q) on the banana, nats, 10,000 fresh "
+                           "points; notebook 01's TensorFlow flow fitted in the same run", [
+        ("flow of torch.distributions transforms (PyTorch backend)", "kl", 3),
+        ("notebook 01's flow of TFP bijectors, same run", "tf_kl", 3),
+        ("largest difference of log q between the backends at the same weights, nats", "cross_backend_max_abs_diff", 6),
+        ("PyTorch fit, seconds", "fit_seconds", 1),
+        ("TensorFlow fit, seconds", "tf_fit_seconds", 1),
+    ]),
 }
 
 

@@ -100,6 +100,17 @@ QUOTES = [
      "markdown:05_flows_for_inference", r"\| 0 \|(?: [^|]+ \|){3} 0\.\d+, (0\.\d\d) \| (0\.\d\d), (0\.\d\d) \|",
      "outputs:05_flows_for_inference",
      r"(?=[\s\S]*?\nRealNVP +(?:\S+ ± \S+ +){3}0\.\d+ +(0\.\d+) )\nProbFlow mean-field +(?:\S+ ± \S+ +){3}(0\.\d+) +(0\.\d+) "),
+    ("PyTorch backend: the README's seed-0 KLs of the PyTorch fit and of notebook 01's code in the same run",
+     "README", r"PyTorch fit (0\.\d+) nats, notebook 01's TensorFlow fit in the same run (0\.\d+)",
+     "outputs:09_pytorch_backend",
+     r"PyTorch transforms \(this notebook\) +(0\.\d+) ±[\s\S]*?TFP bijectors \(notebook 01\) +(0\.\d+) ±"),
+    ("PyTorch backend: seed 0 of the ten-seed table",
+     "markdown:09_pytorch_backend", r"\| 0 \| (0\.\d+) \| (0\.\d+) \|",
+     "outputs:09_pytorch_backend",
+     r"PyTorch transforms \(this notebook\) +(0\.\d+) ±[\s\S]*?TFP bijectors \(notebook 01\) +(0\.\d+) ±"),
+    ("PyTorch backend: the README's largest cross-backend difference at seed 0",
+     "README", r"log-densities (\d\.\de-\d\d) nats apart at most",
+     "outputs:09_pytorch_backend", r"\|log q_torch - log q_tf\| on [\d,]+ points: largest (\d\.\de-\d\d) nats"),
 ]
 
 
