@@ -24,7 +24,7 @@ VENV_PY="$VENV/bin/python"
 stamp="$VENV/.requirements.sha256"
 wanted="$(cd "$REPO" && cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-  echo "Installing the pinned stack into $VENV (a few minutes the first time, about 2.7 GB) ..." >&2
+  echo "Installing the pinned stack into $VENV (a few minutes the first time, about 3.7 GB) ..." >&2
   "$VENV_PY" -m pip install --quiet --disable-pip-version-check --upgrade pip
   (cd "$REPO" && "$VENV_PY" -m pip install --quiet --disable-pip-version-check -r requirements.txt)
   # A kernel spec inside the environment, preferred over any user-level "python3"
