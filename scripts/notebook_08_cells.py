@@ -19,7 +19,7 @@ Three things change when the data are images:
    each pixel from the earlier ones, are cheap and hard to beat on 1,000 training images.
 
 Each section is prose, an equation, code and a figure, as in UvA's tutorial 11, whose MNIST flows take hours on a
-GPU; these take seconds on a CPU.
+GPU; these run on a laptop without one.
 """)
 
 code(r"""
@@ -239,9 +239,10 @@ After the squeeze, Glow (Kingma & Dhariwal, 2018) repeats a **step** of three la
   $W$ stays invertible whatever the weights. $W$ starts as $P$, the reversal of the channels.
 * A **channel coupling**.
 
-The networks $s$ and $t$ here are small dense networks (64 → 128 → 128 → 64 values): on 8 × 8 images they can
+The networks $s$ and $t$ here are small dense networks (the conditioning values → 128 → 128 → a shift and a log-scale per transformed value): on 8 × 8 images they can
 see the whole conditioning half at once. Image flows on larger images use convolutional networks, whose weight
-sharing a 64-pixel image does not need and which cost far more per step on a CPU. A **multi-scale split**
+sharing a 64-pixel image does not need and which cost far more per step (tried first: about 30 times slower
+here, `docs/image_flows.md`). A **multi-scale split**
 (Dinh et al.), which sends half of the channels straight to the base distribution after a few steps, saves
 computation on large images; on 4 × 4 × 4 it would leave two steps acting on 32 values and was not tried.
 
@@ -560,7 +561,8 @@ for name, bits in test_bits.items():
 
 md(r"""
 The continuous baselines lose to the histogram: a Gaussian puts its mass smoothly across the unit cubes, so on
-pixels that are mostly 0 or 16 it wastes probability between the levels and beyond the ends. That is the gap a flow
+pixels that are mostly 0 or 16 it puts probability below 0 and above 17 and cannot follow a
+pixel's sharp jump between level 0 and the rest. That is the gap a flow
 has to close before it can compete, and the autoregressive model shows how much structure there is to find.
 
 ## 5. Fitting the flows by likelihood
@@ -698,9 +700,9 @@ md(r"""
   standard errors of the paired difference: the issue's second target is **not reached**. What the remedies bought
   on the development seed's validation images (`docs/image_flows.md`): weight decay 0.08–0.09 bits/dim, the largest
   gain (the probe without it scored 2.29); variational dequantization 0.03–0.04; one-pixel shifts of the training
-  images another 0.02 at 2.4 times the steps; a deeper Glow nothing. Together they would close perhaps a third of
-  the gap. An autoregressive model conditions every pixel on all earlier ones with a few thousand weights per pixel,
-  exactly the structure 64 pixels need; a flow of 200,000–340,000 weights must learn it from 1,000 images.
+  images another 0.02 at 2.4 times the steps; a deeper Glow nothing. Even if the last two added up (they were not
+  measured together), they would close about 0.06 of the gap. The autoregressive model conditions every pixel on
+  all earlier ones with at most 35,000 weights in all; a flow of 200,000–340,000 weights must learn it from 1,000 images.
 * **Glow's layers did not pay on 8 × 8**: with uniform dequantization, Glow scored 2.24–2.26 and the plain
   checkerboard RealNVP 2.20–2.21 bits/dim at seeds 0–2, RealNVP ahead by 0.03–0.05 at every seed. With variational
   dequantization Glow catches up (2.20–2.21), and which of the two is lower changes with the seed.
@@ -708,7 +710,7 @@ md(r"""
   seeds 0–2 when $q(u \mid x)$ replaced uniform noise, the same flow otherwise.
 * **The samples are not copies.** Each sample's nearest training image is about as far from it (RMS 2.5–3.3 grey
   levels at seed 0) as a test image is from its nearest training image (1.2–3.1): the flow draws new, if blurry,
-  digit-like images, and the lower temperature smooths their backgrounds without making them legible digits.
+  digit-like images; the lower temperature gives smoother, greyer images, not more legible ones.
 """)
 
 code(r"""
@@ -754,8 +756,8 @@ scores are exact.
 
 ## Exercises
 
-1. Regularise harder: `weight_scale = 0.1` puts a ten times tighter prior on every weight. Does early stopping
-   come later, and does the best flow get closer to the autoregressive baseline?
+1. Go back to the issue's probe: `weight_scale = 1.0` makes the prior on every weight ten times wider (almost no
+   weight decay). How much earlier does early stopping stop, and how much worse is the best flow?
 2. Make the Glow part deeper, `n_glow_steps = 8`, or the networks narrower, `n_hidden = 64`. Which of the two
    changes the validation bits/dim more, and which the fit time?
 3. Lower the temperature of section 7 to `temperature = 0.3`. What happens to the samples' diversity and to their
