@@ -705,7 +705,9 @@ md(r"""
   all earlier ones with at most 35,000 weights in all; a flow of 200,000–340,000 weights must learn it from 1,000 images.
 * **Glow's layers did not pay on 8 × 8**: with uniform dequantization, Glow scored 2.24–2.26 and the plain
   checkerboard RealNVP 2.20–2.21 bits/dim at seeds 0–2, RealNVP ahead by 0.03–0.05 at every seed. With variational
-  dequantization Glow catches up (2.20–2.21), and which of the two is lower changes with the seed.
+  dequantization Glow catches up (2.20–2.21), and which of the two is lower changes with the seed. On the
+  development seed, removing ActNorm or replacing the 1×1 convolution by the fixed reversal of the channels moved
+  Glow's validation bits/dim by less than 0.01 (`docs/image_flows.md`): neither pays on 64 pixels.
 * **Variational dequantization helps, measurably**: Glow's test bits/dim fell by 0.030–0.043 (standard error 0.004–0.006) at
   seeds 0–2 when $q(u \mid x)$ replaced uniform noise, the same flow otherwise.
 * **The samples are not copies.** Each sample's nearest training image is about as far from it (RMS 2.5–3.3 grey
