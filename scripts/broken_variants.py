@@ -71,6 +71,9 @@ VARIANTS = {
     "curve-tenth": (
         "notebooks/06_learning_curve.ipynb", "max_steps = 4000 ", "max_steps = 400 ",
         "the learning curve's flows get a tenth of their steps per stage"),
+    "image-no-scaling-jacobian": (
+        "notebooks/08_image_flows.ipynb", "return z, log_det - DIM * math.log(LEVELS)", "return z, log_det",
+        "the image flows forget the -64 log 17 of scaling pixels to [0, 1]: every flow's bits/dim drops by log2 17"),
     "torch-chain-reversed": (
         "notebooks/09_pytorch_backend.ipynb", "TransformedDistribution(self.base, self.transforms())",
         "TransformedDistribution(self.base, self.transforms()[::-1])",

@@ -90,6 +90,17 @@ NOTEBOOKS = {
         ("funnel: flow", "best_flows/funnel/kl", 3),
         ("funnel: KDE", "best_flows/funnel/kde_kl", 3),
     ]),
+    "08_image_flows": ("08 · flows on images", "test bits per dimension on scikit-learn's 8×8 digits (447 test images)", [
+        ("uniform over 17 levels", "bits_per_dim/uniform", 3),
+        ("per-pixel categorical", "bits_per_dim/categorical", 3),
+        ("dequantized Gaussian", "bits_per_dim/gaussian", 3),
+        ("dequantized Gaussian mixture", "bits_per_dim/gmm", 3),
+        ("autoregressive (logistic regressions)", "bits_per_dim/autoregressive", 3),
+        ("RealNVP, checkerboard couplings", "bits_per_dim/realnvp", 3),
+        ("Glow", "bits_per_dim/glow", 3),
+        ("Glow, variational dequantization", "bits_per_dim/glow_vardeq", 3),
+        ("best flow (validation) minus autoregressive", "best_flow_minus_autoregressive", 3),
+    ]),
     "09_pytorch_backend": ("09 · the same flow in PyTorch", "held-out KL(p‖q) on the banana, nats, 10,000 fresh "
                            "points; notebook 01's TensorFlow flow fitted in the same run", [
         ("flow of torch.distributions transforms (PyTorch backend)", "kl", 3),

@@ -125,6 +125,21 @@ QUOTES.append((
     "README", r"at 8,192 points: banana flow (\S+), KDE (\S+) nats",
     "outputs:06_learning_curve", lambda: best_flow_and_kde()[::4][:2]))
 
+QUOTES.append((
+    "image flows: the README's headline, the flow chosen on validation, the categorical and the autoregressive model",
+    "README", r"flow (\d\.\d\d) bits/dim, per-pixel histogram (\d\.\d\d), autoregressive baseline (\d\.\d\d)",
+    "outputs:08_image_flows", lambda: image_flow_headline()))
+
+
+def image_flow_headline():
+    """Notebook 08's printed table of test bits/dim, rounded to two decimals as the README quotes them: the flow with
+    the lowest validation bits/dim (as the notebook names it), the categorical, the autoregressive model."""
+    text = outputs_text("08_image_flows")
+    best = re.search(r"flow with the lowest validation bits/dim: (\w+)", text).group(1)
+    values = [float(re.search(r"\n" + name + r" +(\d\.\d+) ", text).group(1))
+              for name in (best, "categorical", "autoregressive")]
+    return tuple(f"{v:.2f}" for v in values)
+
 
 def crossings_from_gaps(name):
     """Where each flow overtakes the KDE on data set ``name``, read off notebook 06's printed table of KL gaps
