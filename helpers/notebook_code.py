@@ -7,12 +7,15 @@ time its fits execute that same code instead of a copy, so the two cannot drift
 apart: ``definitions`` runs every import, function and class definition and every
 plain assignment of names and literals (``tfd, tfb = tfp.distributions,
 tfp.bijectors``, ``FLOW_CLASSES = {"maf": MAF}``) of the notebook's code cells,
-and none of its other statements, so no fit or figure runs.
+and none of its other statements, so no fit or figure runs. A plain assignment
+that reads a name none of these defines (``rows = [("flow", scores)]``, where
+``scores`` comes out of a fit) is a run-time statement too, and is skipped.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 from pathlib import Path
 
 
@@ -23,6 +26,19 @@ def _is_plain_assignment(node: ast.AST) -> bool:
     """``a, b = x.y, z`` or ``NAMES = {"a": A}``: names, attributes and literals, nothing called or computed."""
     return isinstance(node, ast.Assign) and all(
         isinstance(n, PLAIN) for part in node.targets + [node.value] for n in ast.walk(part))
+
+
+def _names_read(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _names_bound(node: ast.AST) -> set[str]:
+    "The names an import, definition or plain assignment binds."
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return {node.name}
+    return {n.id for target in node.targets for n in ast.walk(target) if isinstance(n, ast.Name)}
 
 
 def definitions(notebook: str | Path, parameters: dict | None = None) -> dict:
@@ -49,8 +65,14 @@ def definitions(notebook: str | Path, parameters: dict | None = None) -> dict:
                 namespace.update(parameters)
             continue
         tree = ast.parse(cell.source)
-        keep = [node for node in tree.body
-                if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)) or _is_plain_assignment(node)]
+        keep = []
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+                keep.append(node)
+            elif _is_plain_assignment(node):
+                known = set(namespace) | set(dir(builtins)) | {name for kept in keep for name in _names_bound(kept)}
+                if _names_read(node.value) <= known:
+                    keep.append(node)
         exec(compile(ast.Module(body=keep, type_ignores=[]), str(path), "exec"), namespace)
     return namespace
 

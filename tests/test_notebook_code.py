@@ -1,5 +1,6 @@
 """helpers.notebook_code: a notebook's definitions run, its other statements do not."""
 
+import math
 from pathlib import Path
 
 import nbformat
@@ -66,3 +67,17 @@ def test_the_flow_zoos_flows_are_found_with_its_parameters():
     ns = definitions(sibling_notebook("02_flow_zoo.ipynb"), parameters={"base_df": 5.0})
     assert set(ns["FLOW_CLASSES"]) == {"realnvp", "maf", "nsf"}
     assert ns["Flow"].__init__.__defaults__[-1] == 5.0  # the base's degrees of freedom: a default argument
+
+
+def test_an_assignment_reading_a_run_time_name_is_skipped(tmp_path):
+    path = _notebook(tmp_path / "nb.ipynb",
+                     "import math\nLABELS = {'pi': math.pi}\nscores = math.sqrt(4.0)\nrows = [('fit', scores)]",
+                     "ALL = {**LABELS, 'e': 2.0}\nMORE = {**FROM_ELSEWHERE, 'x': 1}\nWIDTH = max")
+    ns = definitions(path)
+    assert ns["ALL"] == {"pi": math.pi, "e": 2.0} and ns["WIDTH"] is max
+    assert not {"scores", "rows", "MORE"} & set(ns)
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "notebooks").glob("*.ipynb")), ids=lambda p: p.stem)
+def test_every_notebook_loads(path):
+    assert callable(definitions(path, {})["setup_notebook"])

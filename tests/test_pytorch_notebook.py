@@ -29,29 +29,29 @@ def test_bad_parameters_stop_with_one_clear_message(name, value, message):
 
 # --- the notebook's own code, outside the notebook ---------------------------------------------------------------
 
-#: the cells that define the notebook's backend switch, data, transforms, model and weight copy (no fit, no figure)
-DEFINING = ("pf.set_backend(", "banana = Banana(", "class LeakyReLU(", "class RotateScaleShift(", "def initial(",
-            "PARAMETERS = ")
-
-
 @pytest.fixture(scope="module")
 def ns():
-    import nbformat
     import probflow as pf
+    from helpers.datasets import Banana
+    from helpers.notebook_code import definitions, sibling_notebook
 
-    namespace = check_parameters(NOTEBOOK)
-    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if cell.cell_type == "code" and cell.source.startswith(DEFINING):
-            exec(cell.source, namespace)
+    namespace = definitions(NOTEBOOK, {})  # the notebook's classes and functions at its default parameters
+    p = {k: namespace[k] for k in ("seed", "n_train", "n_test", "n_layers", "epochs", "learning_rate", "corner")}
+    namespace["nb01"] = definitions(sibling_notebook("01_normalizing_flows.ipynb"), parameters=p)
+    namespace["banana"] = Banana(sigma=3.0)
+    namespace["x_train"] = namespace["banana"].sample(p["n_train"], seed=p["seed"])
+    pf.set_backend("pytorch")  # as the notebook's first code cell after the parameters does
     yield namespace
     pf.set_backend("tensorflow")  # ProbFlow's backend is global: the next tests in this process expect the default
 
 
-def test_the_notebook_leaves_probflow_on_the_pytorch_backend(ns):
+def test_probflow_backend_switches_and_restores(ns):
     import probflow as pf
 
-    assert pf.get_backend().value == "pytorch"
     with ns["probflow_backend"]("tensorflow"):
+        assert pf.get_backend().value == "tensorflow"
+        with ns["probflow_backend"]("pytorch"):
+            assert pf.get_backend().value == "pytorch"
         assert pf.get_backend().value == "tensorflow"
     assert pf.get_backend().value == "pytorch"
 
