@@ -159,7 +159,7 @@ def crossings_from_gaps(name):
 def best_flow_and_kde():
     """Notebook 06's table at the largest size: per data set the KL of the flow with the lowest printed validation
     NLL, then the KDE's KL."""
-    text = outputs_text("06_learning_curve")
+    text = outputs_text("06_learning_curve").split("each flow's validation NLL and held-out KL")[1]
     chosen, kde = [], []
     for name in ("banana", "ring", "checkerboard", "funnel"):
         rows = re.findall(rf"\n{name} +(?:RealNVP|MAF|NSF) +(\S+) +(\S+) +(\S+)(?=\n)", text)
