@@ -14,6 +14,7 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "08_image_flow
 
 
 @pytest.mark.parametrize("name, value, message", [
+    ("full", 1, "full must be True or False, got 1"),
     ("n_train", 5, "n_train must be an integer >= 100, got 5"),
     ("n_train", 1500, "n_train + n_validation must leave at least 100 of the 1797 images for testing, got 1500 + 350"),
     ("flows", ["glow", "maf"], "flows must be a non-empty list of names from ['realnvp', 'glow', 'glow_vardeq'], "
