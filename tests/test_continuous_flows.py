@@ -1,9 +1,10 @@
-"""helpers.continuous_flows: a velocity field whose flow and pushed density are known exactly, and chunked scoring."""
+"""helpers.continuous_flows: a velocity field whose flow and pushed density are known exactly, chunked scoring, and
+the energy distance between two samples."""
 
 import numpy as np
 import pytest
 
-from helpers.continuous_flows import TanhShearField, score_in_chunks
+from helpers.continuous_flows import TanhShearField, energy_distance, score_in_chunks
 from helpers.plotting import density_grid
 from helpers.validation import ParameterError
 
@@ -77,3 +78,37 @@ def test_score_in_chunks_is_the_paired_kl_of_all_points():
     assert scores["kl"] == pytest.approx(0.5, abs=4 * scores["kl_se"])
     with pytest.raises(ParameterError, match="log_p must have one value per point"):
         score_in_chunks(shifted, x, log_p[:10])
+
+
+# --- energy distance ---------------------------------------------------------------------------------------------
+
+def test_energy_distance_without_the_correction_is_scipys_squared_in_one_dimension():
+    from scipy.stats import energy_distance as scipy_energy_distance
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(300, 1)), rng.normal(0.5, 2.0, size=(200, 1))
+    assert energy_distance(x, y, unbiased=False) == pytest.approx(scipy_energy_distance(x[:, 0], y[:, 0]) ** 2,
+                                                                 rel=1e-10)
+
+
+def test_energy_distance_is_near_zero_for_one_distribution_and_grows_with_a_shift():
+    rng = np.random.default_rng(1)
+    same = [energy_distance(rng.normal(size=(400, 2)), rng.normal(size=(400, 2))) for _ in range(20)]
+    assert abs(np.mean(same)) < 3 * np.std(same) / np.sqrt(len(same)) + 1e-3   # unbiased: zero on average
+    x = rng.normal(size=(400, 2))
+    # far apart, |X - Y| is about the shift, so the distance approaches 2 * shift - E|X - X'| - E|Y - Y'|
+    far = energy_distance(x, x + [100.0, 0.0])
+    assert far == pytest.approx(2 * 100.0 - 2 * np.sqrt(np.pi), rel=0.01)
+    assert energy_distance(x, x + [0.5, 0.0]) < energy_distance(x, x + [1.0, 0.0]) < far
+
+
+def test_energy_distance_scales_with_the_data_and_refuses_bad_input():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(100, 2)), rng.normal(1.0, size=(120, 2))
+    assert energy_distance(3 * x, 3 * y) == pytest.approx(3 * energy_distance(x, y), rel=1e-10)
+    with pytest.raises(ParameterError, match="y must have shape"):
+        energy_distance(x, y[:, :1])
+    with pytest.raises(ParameterError, match="at least 2 points"):
+        energy_distance(x[:1], y)
+    with pytest.raises(ParameterError):
+        energy_distance(np.array([[np.nan, 0.0], [0.0, 0.0]]), y)

@@ -22,6 +22,8 @@ LEARNING_CURVE = NOTEBOOK.parent / "06_learning_curve.ipynb"
     ("n_test_ode", 30_000, "n_test_ode must be an integer <= 20000, got 30000"),
     ("ode_tolerance", 0.5, "ode_tolerance must be <= 0.1, got 0.5"),
     ("fm_steps", 0, "fm_steps must be an integer >= 1, got 0"),
+    ("full", 1, "full must be True or False, got 1"),
+    ("n_samples", 1, "n_samples must be an integer >= 2, got 1"),
     ("models", ["nsf", "glow"],
      "models must be a non-empty list of names from ['nsf', 'mixture_flow', 'box_spline', 'flow_matching', "
      "'ffjord'], got ['nsf', 'glow']"),
@@ -32,6 +34,17 @@ def test_bad_parameters_stop_with_one_clear_message(name, value, message):
     with pytest.raises(ParameterError) as err:
         check_parameters(NOTEBOOK, **{name: value})
     assert str(err.value) == message
+
+
+def test_full_is_one_parameter_away_and_the_default_is_a_subset_of_it():
+    default, full = check_parameters(NOTEBOOK), check_parameters(NOTEBOOK, full=True)
+    assert full["datasets"] == ["banana", "checkerboard", "funnel", "ring"] and full["sizes"] == [512, 2048, 8192]
+    assert full["models"] == list(full["MODEL_NAMES"])
+    for name in ("datasets", "sizes", "models"):
+        assert set(default[name]) < set(full[name]), name
+    for name in ("n_test_ode", "fm_steps", "ffjord_steps"):
+        assert default[name] < full[name], name
+    assert 8192 in default["sizes"] and {"ring", "checkerboard"} <= set(default["datasets"])
 
 
 def test_the_discrete_flow_settings_are_notebook_06s():
@@ -77,23 +90,22 @@ def test_ffjord_log_density_of_the_known_field_is_the_exact_one(ns, solver):
     np.testing.assert_allclose(log_q, field.log_prob(x), atol=1e-3)
 
 
-def test_few_step_sampler_log_density_is_exact_for_a_linear_field(ns):
-    """v(x) = A x: an Euler step is x + h A x, whose log-determinant is log det(I + h A) exactly."""
+def test_few_step_samplers_take_their_methods_steps_for_a_linear_field(ns):
+    """v(x) = A x: K steps of size h = 1/K multiply by (I + hA)^K for Euler, by the Taylor polynomial of e^{hA} of
+    degree 2 for the midpoint method and of degree 4 for RK4; with 64 RK4 steps the result is e^A itself."""
     tf = ns["tf"]
+    from scipy.linalg import expm
+
     A = np.array([[0.3, -0.5], [0.2, -0.1]], "float32")
     velocity = lambda t, x: x @ tf.constant(A.T)
     z = np.random.default_rng(2).normal(size=(10, 2)).astype("float32")
     for name, stepper in ns["STEPPERS"].items():
-        x, log_q = ns["sample_with_log_density"](velocity, z, 4, stepper)
-        step = np.eye(2) + 0.25 * A   # Euler's one-step matrix
-        if name == "midpoint":
-            step = np.eye(2) + 0.25 * A + 0.25 ** 2 / 2 * A @ A
-        elif name == "RK4":
-            step = sum(np.linalg.matrix_power(0.25 * A, k) / math.factorial(k) for k in range(5))
-        total = np.linalg.matrix_power(step, 4)
-        np.testing.assert_allclose(x, z @ total.T, rtol=1e-5, atol=1e-5)
-        expected = -0.5 * (z ** 2).sum(1) - np.log(2 * np.pi) - np.log(abs(np.linalg.det(total)))
-        np.testing.assert_allclose(log_q, expected, rtol=1e-5, atol=1e-5)
+        x = ns["sample_in_steps"](velocity, z, 4, stepper)
+        degree = {"Euler": 1, "midpoint": 2, "RK4": 4}[name]
+        step = sum(np.linalg.matrix_power(0.25 * A, k) / math.factorial(k) for k in range(degree + 1))
+        np.testing.assert_allclose(x, z @ np.linalg.matrix_power(step, 4).T, rtol=1e-5, atol=1e-5)
+    x = ns["sample_in_steps"](velocity, z, 64, ns["STEPPERS"]["RK4"])
+    np.testing.assert_allclose(x, z @ expm(A).T, rtol=1e-5, atol=1e-5)
 
 
 def test_the_flow_matching_loss_is_zero_for_the_paths_own_velocity(ns):
