@@ -109,6 +109,12 @@ NOTEBOOKS = {
         ("PyTorch fit, seconds", "fit_seconds", 1),
         ("TensorFlow fit, seconds", "tf_fit_seconds", 1),
     ]),
+    "07_continuous_flows": ("07 · continuous flows", "held-out KL at 8,192 points (notebook 06's draws), nats; "
+                            "10,000 test points, the two ODE models 1,000", [
+        (f"{d}: {label}", f"continuous_kl/{d}/{m}", 3) for d in ("ring", "checkerboard")
+        for m, label in (("kde", "KDE"), ("gmm", "Gaussian mixture"), ("nsf", "NSF (notebook 06)"),
+                         ("mixture_flow", "NSF, mixture base"), ("flow_matching", "flow matching"), ("ffjord", "FFJORD"))
+    ]),
 }
 
 

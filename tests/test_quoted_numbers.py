@@ -141,6 +141,13 @@ def image_flow_headline():
     return tuple(f"{v:.2f}" for v in values)
 
 
+QUOTES.append((
+    "continuous flows: the README's headline, the mixture-base spline flow and the KDE on the checkerboard",
+    "README", r"spline flow on a mixture base (0\.\d+) nats on the checkerboard, KDE (0\.\d+)",
+    "outputs:07_continuous_flows",
+    r"checkerboard, N = 8,192:[^\n]*\n  KDE +(?=[\s\S]*?\n  NSF, mixture base +(0\.\d+) ±)(0\.\d+) ±"))
+
+
 def crossings_from_gaps(name):
     """Where each flow overtakes the KDE on data set ``name``, read off notebook 06's printed table of KL gaps
     (flow minus KDE, one column per N): from the smallest N from which every printed gap is negative. The sign
