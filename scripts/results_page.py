@@ -96,7 +96,6 @@ NOTEBOOKS = {
         ("dequantized Gaussian", "bits_per_dim/gaussian", 3),
         ("dequantized Gaussian mixture", "bits_per_dim/gmm", 3),
         ("autoregressive (logistic regressions)", "bits_per_dim/autoregressive", 3),
-        ("RealNVP, checkerboard couplings", "bits_per_dim/realnvp", 3),
         ("Glow", "bits_per_dim/glow", 3),
         ("Glow, variational dequantization", "bits_per_dim/glow_vardeq", 3),
         ("best flow (validation) minus autoregressive", "best_flow_minus_autoregressive", 3),

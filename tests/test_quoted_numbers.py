@@ -51,6 +51,9 @@ def text_of(where):
 
 
 #: (what, where it is quoted, pattern there, where it comes from, pattern there); the patterns' groups are compared.
+#: notebook 09's printed seed-0 KLs: its PyTorch fit, then notebook 01's TensorFlow fit in the same run
+TORCH_AND_TF_KL = r"PyTorch transforms \(this notebook\) +(0\.\d+) ±[\s\S]*?TFP bijectors \(notebook 01\) +(0\.\d+) ±"
+
 QUOTES = [
     ("zoo: the ensemble's KL on the banana (README)",
      "README", r"banana: (0\.\d+) nats for the five-MAF ensemble",
@@ -103,11 +106,11 @@ QUOTES = [
     ("PyTorch backend: the README's seed-0 KLs of the PyTorch fit and of notebook 01's code in the same run",
      "README", r"PyTorch fit (0\.\d+) nats, notebook 01's TensorFlow fit in the same run (0\.\d+)",
      "outputs:09_pytorch_backend",
-     r"PyTorch transforms \(this notebook\) +(0\.\d+) ±[\s\S]*?TFP bijectors \(notebook 01\) +(0\.\d+) ±"),
+     TORCH_AND_TF_KL),
     ("PyTorch backend: seed 0 of the ten-seed table",
      "markdown:09_pytorch_backend", r"\| 0 \| (0\.\d+) \| (0\.\d+) \|",
      "outputs:09_pytorch_backend",
-     r"PyTorch transforms \(this notebook\) +(0\.\d+) ±[\s\S]*?TFP bijectors \(notebook 01\) +(0\.\d+) ±"),
+     TORCH_AND_TF_KL),
     ("PyTorch backend: the README's largest cross-backend difference at seed 0",
      "README", r"log-densities (\d\.\de-\d\d) nats apart at most",
      "outputs:09_pytorch_backend", r"\|log q_torch - log q_tf\| on [\d,]+ points: largest (\d\.\de-\d\d) nats"),
