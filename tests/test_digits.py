@@ -38,8 +38,43 @@ def test_uniform_is_log2_17_exactly(split):
 
 def test_a_uniform_density_on_dequantized_pixels_scores_log2_17(split):
     """A continuous density uniform on [0, 17)^64 in pixel units: the dequantization bound is exact for it."""
-    bits = digits.continuous_bits(lambda y: np.full(len(y), -64 * math.log(17)), split[2], draws=2)
-    assert np.allclose(bits, math.log2(17), rtol=0, atol=1e-12)
+    for bits in digits.continuous_bits(lambda y: np.full(len(y), -64 * math.log(17)), split[2], draws=2):
+        assert np.allclose(bits, math.log2(17), rtol=0, atol=1e-12)
+
+
+def test_importance_weighted_estimate_is_the_log_of_the_mean_weight_and_never_above_the_bound():
+    rng = np.random.default_rng(3)
+    log_weights = rng.normal(-100.0, 3.0, size=(16, 40))
+    importance, bound = digits.estimate_bits(log_weights)
+    ln2_64 = 64 * math.log(2)
+    np.testing.assert_allclose(importance, -np.log(np.exp(log_weights).mean(axis=0)) / ln2_64, rtol=1e-12)
+    np.testing.assert_allclose(bound, -log_weights.mean(axis=0) / ln2_64, rtol=1e-12)
+    assert np.all(importance <= bound) and np.any(importance < bound - 0.01)  # Jensen, strict for unequal draws
+    # stable far from 0 (exp(-5000) underflows), and one draw gives the bound itself
+    far = digits.estimate_bits(log_weights - 5000.0)[0]
+    np.testing.assert_allclose(far, importance + 5000.0 / ln2_64, rtol=1e-12)
+    np.testing.assert_allclose(digits.estimate_bits(log_weights[:1])[0], digits.estimate_bits(log_weights[:1])[1])
+
+
+def test_importance_weighted_estimate_tends_to_the_discrete_probability():
+    """A density on a dequantized value whose integral over the unit cell is known: p(y) = 2y on [0, 1), so
+    P(0) = 1 exactly. The bound gives E[log 2u] = log 2 - 1 nats whatever the draws; the estimate approaches
+    log P(0) = 0 as they grow."""
+    u = np.random.default_rng(0).random((4096, 200))
+    to_nats = -64 * math.log(2)  # estimate_bits returns bits per dimension of a 64-pixel image
+    importance, bound = (to_nats * b for b in digits.estimate_bits(np.log(2 * u)))
+    assert abs(bound.mean() - (math.log(2) - 1)) < 0.01
+    assert abs(importance.mean()) < 0.01 and importance.std() < 0.05
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros(5), "log_weights must have shape (draws, images), got (5,)"),
+    (np.array([[0.0, np.nan]]), "log_weights has 1 non-finite value(s)"),
+])
+def test_estimate_bits_refuses_bad_weights(bad, message):
+    with pytest.raises(ParameterError) as err:
+        digits.estimate_bits(bad)
+    assert str(err.value) == message
 
 
 def test_categorical_is_the_smoothed_frequency_of_each_level():
@@ -83,7 +118,8 @@ def test_autoregressive_beats_categorical(split):
 
 def test_gaussian_and_mixture_are_finite_and_worse_than_categorical(split):
     train, val, test = split
-    gauss = digits.continuous_bits(digits.gaussian_log_prob(train), test, draws=2)
+    gauss, gauss_bound = digits.continuous_bits(digits.gaussian_log_prob(train), test, draws=2)
+    assert np.all(gauss <= gauss_bound)
     k, scores, log_prob = digits.select_gmm(train, val, components=(1, 2))
     assert k in (1, 2) and set(scores) == {1, 2}
     assert np.isfinite(digits.continuous_bits(log_prob, test, draws=1)).all()
