@@ -78,6 +78,10 @@ VARIANTS = {
     "image-no-scaling-jacobian": (
         "notebooks/08_image_flows.ipynb", "return z, log_det - DIM * math.log(LEVELS)", "return z, log_det",
         "the image flows forget the -64 log 17 of scaling pixels to [0, 1]: every flow's bits/dim drops by log2 17"),
+    "vardeq-no-log-q": (
+        "notebooks/08_image_flows.ipynb", "return self.log_density(x + tf.reshape(u, [-1, DIM])) - log_q",
+        "return self.log_density(x + tf.reshape(u, [-1, DIM]))",
+        "the variationally dequantized flow forgets -log q(u | x): its score is no longer a bound on log P(x)"),
     "torch-chain-reversed": (
         "notebooks/09_pytorch_backend.ipynb", "TransformedDistribution(self.base, self.transforms())",
         "TransformedDistribution(self.base, self.transforms()[::-1])",

@@ -98,6 +98,7 @@ NOTEBOOKS = {
         ("autoregressive (logistic regressions)", "bits_per_dim/autoregressive", 3),
         ("Glow", "bits_per_dim/glow", 3),
         ("Glow, variational dequantization", "bits_per_dim/glow_vardeq", 3),
+        ("masked autoregressive spline flow", "bits_per_dim/maf", 3),
         ("best flow (validation) minus autoregressive", "best_flow_minus_autoregressive", 3),
     ]),
     "09_pytorch_backend": ("09 · the same flow in PyTorch", "held-out KL(p‖q) on the banana, nats, 10,000 fresh "
