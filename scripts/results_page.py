@@ -147,7 +147,8 @@ def summary(values: list[float], decimals: int) -> str:
         return ""
     mean = sum(values) / len(values)
     se = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1) / len(values))
-    return f"{min(values):.{decimals}f}–{max(values):.{decimals}f} | {mean:.{decimals}f} ± {se:.{decimals}f}"
+    dash = " to " if min(values) < 0 else "–"   # "-0.115 to -0.061", not "-0.115–-0.061"
+    return f"{min(values):.{decimals}f}{dash}{max(values):.{decimals}f} | {mean:.{decimals}f} ± {se:.{decimals}f}"
 
 
 def section(stem: str) -> list[str]:
